@@ -1,0 +1,50 @@
+#include "test_util.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <random>
+
+#include "util/paths.h"
+
+namespace groot::test {
+
+std::string shared_dir() { return groot::shared_dir(); }
+
+std::string groot_binary() {
+#ifdef GROOT_BINARY
+  return GROOT_BINARY;
+#else
+  return "groot";
+#endif
+}
+
+TempDir::TempDir() {
+  std::random_device rd;
+  path = std::filesystem::temp_directory_path() /
+         ("groot-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
+  std::filesystem::create_directories(path);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);
+}
+
+CmdResult run_cmd(const std::string& cmd) {
+  CmdResult r;
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
+  int status = ::pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+CmdResult run_groot(const std::string& args) { return run_cmd(groot_binary() + " " + args); }
+
+}  // namespace groot::test

@@ -1,0 +1,30 @@
+// Shared helpers for the GoogleTest suites.
+#pragma once
+#include <filesystem>
+#include <string>
+
+namespace groot::test {
+
+// Absolute path of the shared/ folder (fixtures, goldens).
+std::string shared_dir();
+// Path of the built `groot` binary.
+std::string groot_binary();
+
+// A fresh temporary directory, removed on destruction.
+struct TempDir {
+  TempDir();
+  ~TempDir();
+  std::filesystem::path path;
+  std::filesystem::path operator/(const std::string& s) const { return path / s; }
+};
+
+struct CmdResult {
+  int exit_code = -1;
+  std::string output;  // stdout + stderr
+};
+// Runs a shell command, capturing stdout and stderr together.
+CmdResult run_cmd(const std::string& cmd);
+// Runs `groot <args>`.
+CmdResult run_groot(const std::string& args);
+
+}  // namespace groot::test
