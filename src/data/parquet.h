@@ -2,7 +2,32 @@
 // tables of typed columns in memory, one file at a time.
 //
 // Written files carry the Arrow schema (ARROW:schema key-value metadata) so pyarrow/pandas read
-// fixed-size lists back as fixed_size_list<float>[N]. See docs/ARCHITECTURE.md.
+// fixed-size lists back as fixed_size_list<float>[N]. See docs/ARCHITECTURE.md and docs/parquet.md.
+//
+// Column data conventions (reader and writer):
+//   - values are flattened row-major into the one vector selected by `elem`;
+//   - `valid` is empty when no row is null, else one 0/1 per row; null rows hold NO values (so for
+//     kFixedList with nulls, row r's values start at list_size * (number of valid rows before r));
+//   - kList: offsets has num_rows + 1 entries (offsets[0] == 0); null and empty rows have equal
+//     consecutive offsets;
+//   - kFixedList is reported only when the file's ARROW:schema says fixed_size_list<T>[N] (every
+//     non-null row is then checked to hold exactly N values); Parquet itself has no fixed-size list,
+//     so files without it (pandas list<double>, most non-Arrow writers) read as kList. Callers that
+//     expect a vector feature must accept both and check the row length.
+//   - list<T> and large_list<T> read the same (kList).
+//
+// Writer layout (matches pyarrow's for LeRobot tables): every column OPTIONAL; lists as
+// `optional group name (LIST) { repeated group list { optional T element } }`; PLAIN values, RLE
+// levels, data page v1 (or v2), per-chunk min/max/null_count statistics; created_by
+// "groot.cpp version 0.1.0"; key-value metadata ARROW:schema (+ "huggingface", + extras, which
+// are also stored as the Arrow schema's metadata, like pyarrow does).
+//
+// Reader: PLAIN, PLAIN_DICTIONARY / RLE_DICTIONARY, RLE (booleans), BYTE_STREAM_SPLIT; RLE levels;
+// data pages v1 / v2; UNCOMPRESSED / SNAPPY / ZSTD / GZIP; any number of row groups; column
+// projection. Not supported (clear groot::Error): DELTA_* encodings, LZ4/BROTLI, INT96,
+// FIXED_LEN_BYTE_ARRAY, structs/maps/nested lists, null elements inside a list, encryption.
+// Corrupt input never reads out of bounds; decoded level entries are capped at
+// max(4 Mi, 1024 x file size) so a small malicious file cannot demand gigabytes.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -57,6 +82,9 @@ struct WriteOptions {
   bool data_page_v2 = false;         // DATA_PAGE_V2 instead of DATA_PAGE (v1)
   int64_t page_bytes = 1 << 20;      // target uncompressed value bytes per data page
   bool statistics = true;            // min/max/null_count per column chunk
+  // Columns without nulls (empty `valid`) become REQUIRED / non-nullable (as pyarrow writes
+  // non-nullable fields) instead of OPTIONAL (what HF datasets / LeRobot write).
+  bool required_when_no_nulls = false;
   // Also write the "huggingface" key ({"info": {"features": ...}}) as HF `datasets` (used by
   // LeRobot v2.1) does: Value(dtype) for scalars, Sequence(Value, length) for lists.
   bool huggingface_metadata = false;

@@ -105,6 +105,7 @@ class FbBuilder {
 
 struct FieldSpec {
   std::string name;
+  bool nullable = true;
   int32_t type;
   int32_t bit_width = 0;  // Int
   int16_t precision = 0;  // FloatingPoint
@@ -145,7 +146,7 @@ FieldSpec elem_spec(Elem e, const std::string& name) {
 size_t write_field(FbBuilder& b, const FieldSpec& f) {
   std::vector<size_t> ref;
   size_t tpos = b.table({{kFieldName, 0, 0},
-                         {kFieldNullable, 1, 1},
+                         {kFieldNullable, 1, f.nullable ? 1u : 0u},
                          {kFieldTypeType, 1, uint64_t(f.type)},
                          {kFieldType, 0, 0},
                          {kFieldChildren, 0, 0}},
@@ -259,17 +260,21 @@ ArrowField parse_field(const FbView& v, size_t t, int depth, ParseBudget* budget
 }  // namespace
 
 std::string arrow_schema_message(const Table& table,
-                                 const std::vector<std::pair<std::string, std::string>>& metadata) {
+                                 const std::vector<std::pair<std::string, std::string>>& metadata,
+                                 const std::vector<uint8_t>& nullable) {
   std::vector<FieldSpec> specs;
   for (const auto& c : table.columns) {
     if (c.shape == Shape::kScalar) {
       specs.push_back(elem_spec(c.elem, c.name));
+      specs.back().nullable = nullable.empty() || nullable[specs.size() - 1];
     } else {
       FieldSpec f;
       f.name = c.name;
       f.type = c.shape == Shape::kFixedList ? kA_FIXED_SIZE_LIST : kA_LIST;
       f.list_size = c.list_size;
+      f.nullable = nullable.empty() || nullable[specs.size()];
       f.children.push_back(elem_spec(c.elem, "item"));
+      f.children.back().nullable = f.nullable;
       specs.push_back(f);
     }
   }

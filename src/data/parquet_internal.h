@@ -161,8 +161,10 @@ struct ArrowField {
 };
 // The serialized IPC message (continuation marker, length, flatbuffer) of the table's schema,
 // with `metadata` as the schema's custom_metadata.
+// `nullable`: one 0/1 per column (empty: all nullable).
 std::string arrow_schema_message(const Table& table,
-                                 const std::vector<std::pair<std::string, std::string>>& metadata = {});
+                                 const std::vector<std::pair<std::string, std::string>>& metadata = {},
+                                 const std::vector<uint8_t>& nullable = {});
 // Parses a serialized IPC schema message (with or without the 0xFFFFFFFF continuation marker).
 std::vector<ArrowField> parse_arrow_schema_message(const std::string& msg,
                                                    std::vector<std::pair<std::string, std::string>>* metadata = nullptr);

@@ -282,10 +282,16 @@ struct ChunkOut {
 };
 
 // Encodes rows [r0, r1) of column c (value index of row r0 is v0) as one column chunk.
+// REQUIRED columns (WriteOptions::required_when_no_nulls and no nulls): no definition levels for
+// scalars, max_def 1 for lists (`required group (LIST) { repeated group list { required T } }`).
+bool is_required(const Column& c, const WriteOptions& opt) { return opt.required_when_no_nulls && c.valid.empty(); }
+
 ChunkOut write_chunk(const Column& c, int64_t r0, int64_t r1, int64_t v0, const WriteOptions& opt) {
   ChunkOut out;
   const bool is_list = c.shape != Shape::kScalar;
-  const int max_def = is_list ? 3 : 1;
+  const bool required = is_required(c, opt);
+  const int max_def = is_list ? (required ? 1 : 3) : (required ? 0 : 1);
+  const int def_empty = required ? 0 : 1;  // list: definition level of an empty list
   const int max_rep = is_list ? 1 : 0;
   const int32_t codec = codec_id(opt.codec);
   const int64_t elem_bytes = c.elem == Elem::kFloat64 || c.elem == Elem::kInt64 ? 8 : 4;
@@ -307,15 +313,15 @@ ChunkOut write_chunk(const Column& c, int64_t r0, int64_t r1, int64_t v0, const 
         if (c.shape == Shape::kList) count = c.offsets[size_t(pr) + 1] - c.offsets[size_t(pr)];
       }
       if (!is_list) {
-        def.push_back(valid ? 1 : 0);
+        if (max_def) def.push_back(valid ? 1 : 0);
         if (!valid) ++page_nulls;
       } else if (!valid || count == 0) {
-        def.push_back(valid ? 1 : 0);  // 0: null list, 1: empty list
+        def.push_back(valid ? uint32_t(def_empty) : 0u);  // null list / empty list
         rep.push_back(0);
         ++page_nulls;
       } else {
         for (int64_t k = 0; k < count; ++k) {
-          def.push_back(3);
+          def.push_back(uint32_t(max_def));
           rep.push_back(k == 0 ? 0 : 1);
         }
       }
@@ -331,7 +337,8 @@ ChunkOut write_chunk(const Column& c, int64_t r0, int64_t r1, int64_t v0, const 
                 "': page too large");
     std::string rep_enc, def_enc, values;
     if (max_rep) rle_encode(rep.data(), rep.size(), bit_width_for(uint64_t(max_rep)), &rep_enc);
-    rle_encode(def.data(), def.size(), bit_width_for(uint64_t(max_def)), &def_enc);
+    if (max_def) rle_encode(def.data(), def.size(), bit_width_for(uint64_t(max_def)), &def_enc);
+    const size_t n_entries = is_list || max_def ? def.size() : size_t(pr - r);
     plain_encode(c, v, pv, &values);
 
     PageHeader ph;
@@ -344,13 +351,13 @@ ChunkOut write_chunk(const Column& c, int64_t r0, int64_t r1, int64_t v0, const 
         raw += enc;
       };
       if (max_rep) put_levels(rep_enc);
-      put_levels(def_enc);
+      if (max_def) put_levels(def_enc);
       raw += values;
       body = compress(codec, raw);
       ph.type = kDATA_PAGE;
       ph.uncompressed_page_size = int32_t(raw.size());
       ph.has_v1 = true;
-      ph.v1_num_values = int32_t(def.size());
+      ph.v1_num_values = int32_t(n_entries);
       ph.v1_encoding = kPLAIN;
       ph.v1_def_encoding = kRLE;
       ph.v1_rep_encoding = kRLE;
@@ -360,7 +367,7 @@ ChunkOut write_chunk(const Column& c, int64_t r0, int64_t r1, int64_t v0, const 
       ph.type = kDATA_PAGE_V2;
       ph.uncompressed_page_size = int32_t(rep_enc.size() + def_enc.size() + values.size());
       ph.has_v2 = true;
-      ph.v2_num_values = int32_t(def.size());
+      ph.v2_num_values = int32_t(n_entries);
       ph.v2_num_nulls = int32_t(page_nulls);
       ph.v2_num_rows = int32_t(pr - r);
       ph.v2_encoding = kPLAIN;
@@ -375,7 +382,7 @@ ChunkOut write_chunk(const Column& c, int64_t r0, int64_t r1, int64_t v0, const 
     out.bytes += header;
     out.bytes += body;
     out.uncompressed += int64_t(header.size()) + ph.uncompressed_page_size;
-    out.num_values += int64_t(def.size());
+    out.num_values += int64_t(n_entries);
     nulls += page_nulls;
     r = pr;
     v = pv;
@@ -387,10 +394,10 @@ ChunkOut write_chunk(const Column& c, int64_t r0, int64_t r1, int64_t v0, const 
   return out;
 }
 
-SchemaElement leaf_element(const Column& c, const std::string& name) {
+SchemaElement leaf_element(const Column& c, const std::string& name, bool required) {
   SchemaElement e;
   e.type = phys_type(c.elem);
-  e.repetition = kOPTIONAL;
+  e.repetition = required ? kREQUIRED : kOPTIONAL;
   e.name = name;
   if (c.elem == Elem::kString) {
     e.converted_type = kCT_UTF8;
@@ -420,11 +427,11 @@ std::string write_table_to_string(const Table& table, const WriteOptions& opt) {
   md.schema.push_back(root);
   for (const auto& c : table.columns) {
     if (c.shape == Shape::kScalar) {
-      md.schema.push_back(leaf_element(c, c.name));
+      md.schema.push_back(leaf_element(c, c.name, is_required(c, opt)));
     } else {
       SchemaElement g;
       g.name = c.name;
-      g.repetition = kOPTIONAL;
+      g.repetition = is_required(c, opt) ? kREQUIRED : kOPTIONAL;
       g.num_children = 1;
       g.converted_type = kCT_LIST;
       g.logical = kLT_LIST;
@@ -434,7 +441,7 @@ std::string write_table_to_string(const Table& table, const WriteOptions& opt) {
       l.num_children = 1;
       md.schema.push_back(g);
       md.schema.push_back(l);
-      md.schema.push_back(leaf_element(c, "element"));
+      md.schema.push_back(leaf_element(c, "element", is_required(c, opt)));
     }
   }
   md.num_column_orders = int32_t(table.columns.size());
@@ -443,7 +450,9 @@ std::string write_table_to_string(const Table& table, const WriteOptions& opt) {
   std::vector<std::pair<std::string, std::string>> schema_md;
   if (opt.huggingface_metadata) schema_md.emplace_back("huggingface", huggingface_metadata_json(table));
   for (const auto& kv : opt.key_value_metadata) schema_md.push_back(kv);
-  md.kv.emplace_back("ARROW:schema", base64_encode(arrow_schema_message(table, schema_md)));
+  std::vector<uint8_t> nullable;
+  for (const auto& c : table.columns) nullable.push_back(!is_required(c, opt));
+  md.kv.emplace_back("ARROW:schema", base64_encode(arrow_schema_message(table, schema_md, nullable)));
   for (const auto& kv : schema_md) md.kv.push_back(kv);
 
   std::string file = "PAR1";

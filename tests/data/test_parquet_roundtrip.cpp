@@ -372,3 +372,35 @@ TEST(ParquetRoundTrip, RleHybridEncodesAndDecodesAllPatterns) {
     }
   }
 }
+
+TEST(ParquetRoundTrip, RequiredColumnsWithoutDefinitionLevels) {
+  // required_when_no_nulls: columns without nulls are written REQUIRED (no definition levels for
+  // scalars, max_def 1 for lists); columns with nulls stay OPTIONAL in the same file.
+  Table t = make_table(150, false, 3);
+  Table withnull = make_table(150, true, 4);
+  t.columns.push_back(withnull.columns[4]);  // a nullable fixed list
+  t.columns.back().name = "nullable_fixed";
+  for (Codec codec : {Codec::kUncompressed, Codec::kSnappy}) {
+    for (bool v2 : {false, true}) {
+      WriteOptions opt;
+      opt.codec = codec;
+      opt.data_page_v2 = v2;
+      opt.required_when_no_nulls = true;
+      opt.row_group_rows = 60;
+      opt.page_bytes = 100;
+      std::string bytes = write_table_to_string(t, opt);
+      expect_equal(t, read_table_from_memory(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+      uint32_t flen;
+      std::memcpy(&flen, bytes.data() + bytes.size() - 8, 4);
+      auto md = groot::pq::detail::decode_file_metadata(
+          reinterpret_cast<const uint8_t*>(bytes.data()) + bytes.size() - 8 - flen, flen);
+      EXPECT_EQ(*md.schema[1].repetition, groot::pq::detail::kREQUIRED);  // c0_0: scalar bool
+      EXPECT_EQ(*md.schema.back().repetition, groot::pq::detail::kOPTIONAL);  // nullable_fixed element
+      std::vector<std::pair<std::string, std::string>> smd;
+      auto fields = groot::pq::detail::parse_arrow_schema_message(groot::pq::detail::base64_decode(md.kv[0].second));
+      EXPECT_FALSE(fields[0].nullable);
+      EXPECT_FALSE(fields[1].children[0].nullable);
+      EXPECT_TRUE(fields.back().nullable);
+    }
+  }
+}
