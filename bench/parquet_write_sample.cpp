@@ -86,7 +86,8 @@ ordered_json sidecar(const Table& t, const WriteOptions& opt) {
         vals.push_back(l);
       }
     }
-    cols.push_back({{"name", c.name}, {"arrow_type", arrow_type(c)}, {"values", vals}});
+    const bool nullable = !(opt.required_when_no_nulls && c.valid.empty());
+    cols.push_back({{"name", c.name}, {"arrow_type", arrow_type(c)}, {"nullable", nullable}, {"values", vals}});
   }
   int64_t groups = t.num_rows == 0 ? 0 : (t.num_rows + opt.row_group_rows - 1) / opt.row_group_rows;
   ordered_json j = {{"num_rows", t.num_rows}, {"num_row_groups", groups}, {"columns", cols}};
@@ -204,6 +205,11 @@ int main(int argc, char** argv) {
       write_pair(dir, std::string("all_types_") + codec_names[ci] + (o.data_page_v2 ? "_v2" : "_v1"),
                  all_types(12, ci >= 2), o);
     }
+    WriteOptions req;  // non-nullable fields: REQUIRED columns without definition levels
+    req.required_when_no_nulls = true;
+    req.data_page_v2 = true;
+    req.row_group_rows = 7;
+    write_pair(dir, "required_columns", all_types(12, false), req);
     write_pair(dir, "empty_table", all_types(0, false), WriteOptions{});
     std::printf("wrote interop samples to %s\n", dir.c_str());
   } catch (const groot::Error& e) {

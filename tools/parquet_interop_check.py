@@ -4,9 +4,10 @@ expected Arrow types and identical values.
 
 Usage: python3 tools/parquet_interop_check.py DIR
   DIR holds NAME.parquet + NAME.json pairs written by `build/parquet_write_sample DIR`.
-  NAME.json: {"num_rows", "num_row_groups", "columns": [{"name", "arrow_type", "values"}],
+  NAME.json: {"num_rows", "num_row_groups", "columns": [{"name", "arrow_type", "nullable"?, "values"}],
               "huggingface"?: {...}}
-  arrow_type is compared with list child names removed ("list<item: float>" == "list<float>").
+  arrow_type is compared with list child names and " not null" removed ("list<item: float>" ==
+  "list<float>"); nullability is compared separately through "nullable".
 Exits 1 on any mismatch, printing each; prints one OK line per file otherwise.
 """
 import glob
@@ -21,7 +22,7 @@ import pyarrow.parquet as pq
 
 
 def norm_type(t):
-    return re.sub(r"<(item|element): ", "<", str(t))
+    return re.sub(r"<(item|element): ", "<", str(t)).replace(" not null", "")
 
 
 def same(a, b):
@@ -50,6 +51,9 @@ def check(path, spec, errors):
         col = t.column(c["name"])
         if norm_type(col.type) != c["arrow_type"]:
             errors.append("%s: column %s has type %s, expected %s" % (name, c["name"], col.type, c["arrow_type"]))
+        field = t.schema.field(c["name"])
+        if "nullable" in c and field.nullable != c["nullable"]:
+            errors.append("%s: column %s nullable=%s, expected %s" % (name, c["name"], field.nullable, c["nullable"]))
         got = col.to_pylist()
         if not same(got, c["values"]):
             bad = next(i for i, (x, y) in enumerate(zip(got, c["values"])) if not same(x, y)) if len(got) == len(
