@@ -23,8 +23,9 @@
 //   (works for B-frames and streams whose first pts != 0), seeks to the last keyframe at or before
 //   the target and decodes forward, skipping colour conversion of the frames in between. Reads a
 //   short way ahead of the cursor decode forward without seeking.
-//   Colour conversion: swscale, bilinear chroma upsampling, the frame's own colour matrix (BT.601
-//   when unspecified) and range, full-range RGB out (the torchcodec CPU approach).
+//   Colour conversion replicates torchcodec's CPU path (GR00T's default decoder): swscale with the
+//   frame's colour matrix tag (BT.601 when unspecified), source range from the pixel format
+//   (limited, or full for yuvj*), RGB24 out.
 //   One SwsContext and one AVFrame/AVPacket per decoder, reused; no per-frame allocation.
 // - FFmpeg's own log output is silenced (its last error line is kept and added to our errors); set
 //   GROOT_FFMPEG_LOG=error|warning|info|debug to see it. libsvtav1's own log is limited to errors
