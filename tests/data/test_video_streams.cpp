@@ -28,11 +28,12 @@ namespace {
 // Writes n synthetic frames with libx264 (no B-frames, keyframe every `gop`), frame k at pts
 // first_pts + k in time base 1/fps (fps given as a rational). Returns the source frames.
 std::vector<std::vector<uint8_t>> write_raw(const std::string& path, const char* muxer, int n, int w, int h,
-                                            AVRational fps, int64_t first_pts, int gop) {
+                                            AVRational fps, int64_t first_pts, int gop,
+                                            const char* encoder = "libx264") {
   video::backend_description();  // installs groot's quiet FFmpeg log handler
   std::vector<std::vector<uint8_t>> frames;
-  const AVCodec* codec = avcodec_find_encoder_by_name("libx264");
-  EXPECT_NE(codec, nullptr);
+  const AVCodec* codec = avcodec_find_encoder_by_name(encoder);
+  EXPECT_NE(codec, nullptr) << encoder;
   AVFormatContext* oc = nullptr;
   EXPECT_GE(avformat_alloc_output_context2(&oc, nullptr, muxer, path.c_str()), 0);
   AVCodecContext* c = avcodec_alloc_context3(codec);
@@ -47,6 +48,7 @@ std::vector<std::vector<uint8_t>> write_raw(const std::string& path, const char*
   av_opt_set(c->priv_data, "preset", "ultrafast", 0);
   av_opt_set(c->priv_data, "crf", "18", 0);
   av_opt_set(c->priv_data, "x264-params", "scenecut=0", 0);
+  av_opt_set(c->priv_data, "x265-params", "log-level=none:scenecut=0:bframes=0", 0);
   if (oc->oformat->flags & AVFMT_GLOBALHEADER) c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
   EXPECT_EQ(avcodec_open2(c, codec, nullptr), 0);
   AVStream* st = avformat_new_stream(oc, nullptr);
@@ -94,11 +96,11 @@ std::vector<std::vector<uint8_t>> write_raw(const std::string& path, const char*
 }
 
 void check_stream(const std::string& path, int n, double fps, int64_t first_pts,
-                  const std::vector<std::vector<uint8_t>>& src) {
+                  const std::vector<std::vector<uint8_t>>& src, const std::string& codec = "h264") {
   video::Info info = video::probe(path);
   EXPECT_EQ(info.num_frames, n) << path;
   EXPECT_NEAR(info.fps, fps, 1e-9) << path;
-  EXPECT_EQ(info.codec, "h264");
+  EXPECT_EQ(info.codec, codec);
 
   auto times = video::frame_times(path);
   ASSERT_EQ(int(times.size()), n);
@@ -269,6 +271,14 @@ TEST(VideoStreams, MatroskaWithoutFrameCountAndPtsOffset) {
   std::string path = (tmp / "offset.mkv").string();
   auto src = write_raw(path, "matroska", 25, 96, 64, AVRational{25, 1}, 11, 5);
   check_stream(path, 25, 25.0, 11, src);
+}
+
+TEST(VideoStreams, HevcInMp4) {
+  if (!avcodec_find_encoder_by_name("libx265")) GTEST_SKIP() << "this FFmpeg has no libx265 encoder";
+  groot::test::TempDir tmp;
+  std::string path = (tmp / "hevc.mp4").string();
+  auto src = write_raw(path, "mp4", 20, 128, 64, AVRational{20, 1}, 0, 5, "libx265");
+  check_stream(path, 20, 20.0, 0, src, "hevc");
 }
 
 TEST(VideoStreams, NtscFrameRate) {
