@@ -5,9 +5,9 @@
 // Both wall-clock and process-CPU rates are printed: the codec is single-threaded, so the CPU rate
 // is the per-core throughput and stays meaningful on a loaded machine.
 #include <chrono>
-#include <ctime>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <random>
 #include <string>
 
@@ -30,7 +30,8 @@ int main(int argc, char** argv) {
     c.f32.resize(size_t(rows) * size_t(d));
     // Smooth trajectories plus noise, like teleop data (not trivially compressible).
     for (int64_t r = 0; r < rows; ++r)
-      for (int k = 0; k < d; ++k) c.f32[size_t(r) * size_t(d) + size_t(k)] = 0.001f * float(r % 500) * float(k + 1) + 0.01f * nd(rng);
+      for (int k = 0; k < d; ++k)
+        c.f32[size_t(r) * size_t(d) + size_t(k)] = 0.001f * float(r % 500) * float(k + 1) + 0.01f * nd(rng);
     return c;
   };
   t.columns.push_back(fixed("observation.state", 8));
@@ -82,7 +83,8 @@ int main(int argc, char** argv) {
         pbest = std::min(pbest, std::chrono::duration<double>(t3 - t2).count());
       }
       std::printf("%-13s %-3s %8.2f %11.0f %11.0f %11.0f %11.0f %9.1f ms\n", names[ci], v2 ? "v2" : "v1",
-                  double(bytes.size()) / 1e6, raw_mb / wbest, raw_mb / wcpu, raw_mb / rbest, raw_mb / rcpu, pbest * 1e3);
+                  double(bytes.size()) / 1e6, raw_mb / wbest, raw_mb / wcpu, raw_mb / rbest, raw_mb / rcpu,
+                  pbest * 1e3);
       if (ci == 1 && !v2) std::fflush(stdout);
     }
   }

@@ -5,10 +5,9 @@
 // Files: the LeRobot v2.1 episode layout of `groot convert` (with "huggingface" metadata), every
 // element type x shape with nulls under each codec and data page v1/v2 with several row groups
 // and pages, and an empty table.
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "data/parquet.h"
@@ -87,7 +86,8 @@ ordered_json sidecar(const Table& t, const WriteOptions& opt) {
       }
     }
     const bool nullable = !(opt.required_when_no_nulls && c.valid.empty());
-    cols.push_back({{"name", c.name}, {"arrow_type", arrow_type(c)}, {"nullable", nullable}, {"values", vals}});
+    cols.push_back(
+        {{"name", c.name}, {"arrow_type", arrow_type(c)}, {"nullable", nullable}, {"values", vals}});
   }
   int64_t groups = t.num_rows == 0 ? 0 : (t.num_rows + opt.row_group_rows - 1) / opt.row_group_rows;
   ordered_json j = {{"num_rows", t.num_rows}, {"num_row_groups", groups}, {"columns", cols}};
@@ -124,7 +124,10 @@ Table lerobot_episode(int64_t T, int64_t episode, int64_t first_index) {
     c.elem = Elem::kInt64;
     for (int64_t r = 0; r < T; ++r) {
       std::string s = n;
-      c.i64.push_back(s == "frame_index" ? r : s == "episode_index" ? episode : s == "index" ? first_index + r : 0);
+      c.i64.push_back(s == "frame_index"     ? r
+                      : s == "episode_index" ? episode
+                      : s == "index"         ? first_index + r
+                                             : 0);
     }
     t.columns.push_back(c);
   }
@@ -136,12 +139,15 @@ Table lerobot_episode(int64_t T, int64_t episode, int64_t first_index) {
 Table all_types(int64_t rows, bool nulls) {
   Table t;
   t.num_rows = rows;
-  const Elem elems[] = {Elem::kBool, Elem::kInt32, Elem::kInt64, Elem::kFloat32, Elem::kFloat64, Elem::kString};
+  const Elem elems[] = {Elem::kBool,    Elem::kInt32,   Elem::kInt64,
+                        Elem::kFloat32, Elem::kFloat64, Elem::kString};
   const char* names[] = {"b", "i32", "i64", "f32", "f64", "s"};
   for (int e = 0; e < 6; ++e) {
     for (Shape s : {Shape::kScalar, Shape::kFixedList, Shape::kList}) {
       Column c;
-      c.name = std::string(names[e]) + (s == Shape::kScalar ? "" : s == Shape::kFixedList ? "_fixed" : "_list");
+      c.name = std::string(names[e]) + (s == Shape::kScalar      ? ""
+                                        : s == Shape::kFixedList ? "_fixed"
+                                                                 : "_list");
       c.elem = elems[e];
       c.shape = s;
       if (s == Shape::kFixedList) c.list_size = 2 + e % 3;

@@ -179,7 +179,8 @@ class FbView {
  public:
   FbView(const uint8_t* p, size_t n) : p_(p), n_(n) {}
   uint64_t u(size_t pos, int size) const {
-    if (pos > n_ || size_t(size) > n_ - pos) fail("ARROW:schema flatbuffer: read past the end (offset ", pos, ")");
+    if (pos > n_ || size_t(size) > n_ - pos)
+      fail("ARROW:schema flatbuffer: read past the end (offset ", pos, ")");
     uint64_t v = 0;
     for (int i = 0; i < size; ++i) v |= uint64_t(p_[pos + size_t(i)]) << (8 * i);
     return v;
@@ -252,7 +253,8 @@ ArrowField parse_field(const FbView& v, size_t t, int depth, ParseBudget* budget
   size_t ch = v.ref(t, kFieldChildren);
   if (ch) {
     size_t n = v.vector_len(ch, 4);
-    for (size_t i = 0; i < n; ++i) f.children.push_back(parse_field(v, v.deref(ch + 4 + 4 * i), depth + 1, budget));
+    for (size_t i = 0; i < n; ++i)
+      f.children.push_back(parse_field(v, v.deref(ch + 4 + 4 * i), depth + 1, budget));
   }
   return f;
 }
@@ -316,12 +318,14 @@ std::string arrow_schema_message(const Table& table,
   return out;
 }
 
-std::vector<ArrowField> parse_arrow_schema_message(const std::string& msg,
-                                                   std::vector<std::pair<std::string, std::string>>* metadata) {
+std::vector<ArrowField> parse_arrow_schema_message(
+    const std::string& msg, std::vector<std::pair<std::string, std::string>>* metadata) {
   const uint8_t* p = reinterpret_cast<const uint8_t*>(msg.data());
   size_t n = msg.size();
   if (n < 4) fail("ARROW:schema: message shorter than 4 bytes");
-  auto rd32 = [&](size_t at) { return uint32_t(p[at]) | uint32_t(p[at + 1]) << 8 | uint32_t(p[at + 2]) << 16 | uint32_t(p[at + 3]) << 24; };
+  auto rd32 = [&](size_t at) {
+    return uint32_t(p[at]) | uint32_t(p[at + 1]) << 8 | uint32_t(p[at + 2]) << 16 | uint32_t(p[at + 3]) << 24;
+  };
   size_t start = 4;
   uint32_t len = rd32(0);
   if (len == 0xFFFFFFFFu) {
@@ -329,11 +333,13 @@ std::vector<ArrowField> parse_arrow_schema_message(const std::string& msg,
     len = rd32(4);
     start = 8;
   }
-  if (len > n - start) fail("ARROW:schema: metadata length ", len, " exceeds the message (", n - start, " bytes)");
+  if (len > n - start)
+    fail("ARROW:schema: metadata length ", len, " exceeds the message (", n - start, " bytes)");
   FbView v(p + start, len);
   size_t root = v.deref(0);
   uint64_t header_type = v.scalar(root, kMessageHeaderType, 1, 0);
-  if (header_type != kHeaderSchema) fail("ARROW:schema: message header is type ", header_type, ", not Schema");
+  if (header_type != kHeaderSchema)
+    fail("ARROW:schema: message header is type ", header_type, ", not Schema");
   size_t schema = v.ref(root, kMessageHeader);
   if (!schema) fail("ARROW:schema: message has no Schema");
   std::vector<ArrowField> fields;
@@ -392,11 +398,16 @@ std::string base64_decode(const std::string& in) {
   size_t pad = 0;
   for (char c : in) {
     int v;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') v = c - '0' + 52;
-    else if (c == '+' || c == '-') v = 62;
-    else if (c == '/' || c == '_') v = 63;
+    if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      v = c - '0' + 52;
+    else if (c == '+' || c == '-')
+      v = 62;
+    else if (c == '/' || c == '_')
+      v = 63;
     else if (c == '=') {
       ++pad;
       continue;

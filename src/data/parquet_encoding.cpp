@@ -143,7 +143,8 @@ void rle_decode(const uint8_t* data, size_t size, int bw, size_t n, uint32_t* ou
       }
       produced += take;
       p += bytes;
-      if (take == 0 && produced < n) fail("RLE/bit-packed data truncated: decoded ", produced, " of ", n, " values");
+      if (take == 0 && produced < n)
+        fail("RLE/bit-packed data truncated: decoded ", produced, " of ", n, " values");
     } else {
       uint64_t count = h >> 1;
       int nbytes = (bw + 7) / 8;
@@ -215,7 +216,8 @@ std::string compress(int32_t codec, const std::string& raw) {
     }
     case kC_GZIP: {
       z_stream zs{};
-      if (deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) fail("GZIP: deflateInit2 failed");
+      if (deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        fail("GZIP: deflateInit2 failed");
       std::string out(deflateBound(&zs, uLong(raw.size())) + 32, '\0');
       zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(raw.data()));
       zs.avail_in = uInt(raw.size());

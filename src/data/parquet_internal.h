@@ -153,10 +153,10 @@ struct ArrowField {
   std::string name;
   bool nullable = true;
   int32_t type = kA_NONE;
-  int32_t list_size = 0;   // FixedSizeList
-  int32_t bit_width = 0;   // Int
-  bool is_signed = true;   // Int
-  int32_t precision = 0;   // FloatingPoint: 0 half, 1 single, 2 double
+  int32_t list_size = 0;  // FixedSizeList
+  int32_t bit_width = 0;  // Int
+  bool is_signed = true;  // Int
+  int32_t precision = 0;  // FloatingPoint: 0 half, 1 single, 2 double
   std::vector<ArrowField> children;
 };
 // The serialized IPC message (continuation marker, length, flatbuffer) of the table's schema,
@@ -166,8 +166,8 @@ std::string arrow_schema_message(const Table& table,
                                  const std::vector<std::pair<std::string, std::string>>& metadata = {},
                                  const std::vector<uint8_t>& nullable = {});
 // Parses a serialized IPC schema message (with or without the 0xFFFFFFFF continuation marker).
-std::vector<ArrowField> parse_arrow_schema_message(const std::string& msg,
-                                                   std::vector<std::pair<std::string, std::string>>* metadata = nullptr);
+std::vector<ArrowField> parse_arrow_schema_message(
+    const std::string& msg, std::vector<std::pair<std::string, std::string>>* metadata = nullptr);
 std::string base64_encode(const std::string& in);
 std::string base64_decode(const std::string& in);  // throws on invalid characters
 

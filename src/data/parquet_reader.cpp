@@ -54,8 +54,8 @@ const char* enc_name(int32_t e) {
 }
 
 const char* phys_name(int32_t t) {
-  static const char* names[] = {"BOOLEAN", "INT32", "INT64", "INT96", "FLOAT", "DOUBLE", "BYTE_ARRAY",
-                                "FIXED_LEN_BYTE_ARRAY"};
+  static const char* names[] = {"BOOLEAN", "INT32",  "INT64",      "INT96",
+                                "FLOAT",   "DOUBLE", "BYTE_ARRAY", "FIXED_LEN_BYTE_ARRAY"};
   return t >= 0 && t < 8 ? names[t] : "unknown";
 }
 
@@ -72,7 +72,8 @@ struct SchemaTree {
 };
 
 int build_node(const FileMetaData& md, size_t* next, SchemaTree* t, int depth) {
-  if (*next >= md.schema.size()) fail("schema ends early: a group declares more children than there are elements");
+  if (*next >= md.schema.size())
+    fail("schema ends early: a group declares more children than there are elements");
   if (depth > 64) fail("schema nested deeper than 64 levels");
   const SchemaElement& e = md.schema[*next];
   ++*next;
@@ -81,7 +82,9 @@ int build_node(const FileMetaData& md, size_t* next, SchemaTree* t, int depth) {
   int nch = e.num_children.value_or(0);
   if (nch < 0) fail("schema element '", e.name, "' has ", nch, " children");
   if (nch > 0 || (!e.type && id == 0)) {
-    if (size_t(nch) > md.schema.size() - *next) fail("schema element '", e.name, "' declares ", nch, " children but only ", md.schema.size() - *next, " elements follow");
+    if (size_t(nch) > md.schema.size() - *next)
+      fail("schema element '", e.name, "' declares ", nch, " children but only ", md.schema.size() - *next,
+           " elements follow");
     for (int i = 0; i < nch; ++i) {
       int child = build_node(md, next, t, depth + 1);
       t->nodes[size_t(id)].children.push_back(child);
@@ -98,7 +101,8 @@ SchemaTree build_tree(const FileMetaData& md) {
   SchemaTree t;
   size_t next = 0;
   build_node(md, &next, &t, 0);
-  if (next != md.schema.size()) fail("schema has ", md.schema.size() - next, " elements outside the root group");
+  if (next != md.schema.size())
+    fail("schema has ", md.schema.size() - next, " elements outside the root group");
   return t;
 }
 
@@ -273,7 +277,9 @@ size_t decode_plain(const Plan& pl, const uint8_t* p, size_t size, size_t n, Col
   return 0;
 }
 
-size_t dict_size(const Column& d) { return size_t(d.num_values()); }
+size_t dict_size(const Column& d) {
+  return size_t(d.num_values());
+}
 
 void gather_dict(const Column& dict, const uint32_t* idx, size_t n, Column* out) {
   size_t dn = dict_size(dict);
@@ -306,8 +312,8 @@ void gather_dict(const Column& dict, const uint32_t* idx, size_t n, Column* out)
   }
 }
 
-void decode_values(const Plan& pl, int32_t encoding, const uint8_t* p, size_t size, size_t n, const Column* dict,
-                   Column* out) {
+void decode_values(const Plan& pl, int32_t encoding, const uint8_t* p, size_t size, size_t n,
+                   const Column* dict, Column* out) {
   switch (encoding) {
     case kPLAIN:
       decode_plain(pl, p, size, n, out);
@@ -338,9 +344,9 @@ void decode_values(const Plan& pl, int32_t encoding, const uint8_t* p, size_t si
       return;
     }
     case kBYTE_STREAM_SPLIT: {
-      size_t w = pl.elem == Elem::kFloat32 || pl.elem == Elem::kInt32 ? 4
+      size_t w = pl.elem == Elem::kFloat32 || pl.elem == Elem::kInt32   ? 4
                  : pl.elem == Elem::kFloat64 || pl.elem == Elem::kInt64 ? 8
-                                                                         : 0;
+                                                                        : 0;
       if (!w) fail("BYTE_STREAM_SPLIT for ", phys_name(pl.phys), " is not supported");
       if (n > size / w) fail("BYTE_STREAM_SPLIT values truncated");
       std::vector<uint8_t> tmp(n * w);
@@ -356,7 +362,9 @@ void decode_values(const Plan& pl, int32_t encoding, const uint8_t* p, size_t si
 
 // Moves `n` values from the typed buffer `src` (starting at value s) onto `dst`.
 void append_values(const Column& src, size_t s, size_t n, Column* dst) {
-  auto a = [&](const auto& from, auto& to) { to.insert(to.end(), from.begin() + long(s), from.begin() + long(s + n)); };
+  auto a = [&](const auto& from, auto& to) {
+    to.insert(to.end(), from.begin() + long(s), from.begin() + long(s + n));
+  };
   switch (src.elem) {
     case Elem::kFloat32:
       a(src.f32, dst->f32);
@@ -383,9 +391,9 @@ void append_values(const Column& src, size_t s, size_t n, Column* dst) {
 struct ColumnState {
   Plan plan;
   Column col;
-  int64_t rows = 0;          // rows completed
-  bool row_open = false;     // list: a row whose entries may continue on the next page
-  int64_t open_count = 0;    // values in the open row
+  int64_t rows = 0;        // rows completed
+  bool row_open = false;   // list: a row whose entries may continue on the next page
+  int64_t open_count = 0;  // values in the open row
   bool open_valid = true;
   int64_t values_total = 0;  // values in the column so far, including the current page
 };
@@ -395,8 +403,8 @@ void close_row(ColumnState* st) {
   if (st->plan.shape == Shape::kList) c.offsets.push_back(st->values_total);
   c.valid.push_back(st->open_valid ? 1 : 0);
   if (st->plan.shape == Shape::kFixedList && st->open_valid && st->open_count != st->plan.list_size)
-    fail("column '", c.name, "' row ", st->rows, " has ", st->open_count, " values but ARROW:schema declares fixed_size_list[",
-         st->plan.list_size, "]");
+    fail("column '", c.name, "' row ", st->rows, " has ", st->open_count,
+         " values but ARROW:schema declares fixed_size_list[", st->plan.list_size, "]");
   ++st->rows;
   st->row_open = false;
 }
@@ -425,14 +433,17 @@ void assemble(ColumnState* st, const uint32_t* rep, const uint32_t* def, size_t 
       st->open_count = 0;
       st->open_valid = d >= pl.def_list;
     } else if (!st->row_open) {
-      fail("column '", pl.name, "': first level entry continues a list (repetition level 1) but no row is open");
+      fail("column '", pl.name,
+           "': first level entry continues a list (repetition level 1) but no row is open");
     }
     if (d > pl.def_list) {
-      if (d != pl.max_def) fail("column '", pl.name, "' row ", st->rows, ": null list elements are not supported");
+      if (d != pl.max_def)
+        fail("column '", pl.name, "' row ", st->rows, ": null list elements are not supported");
       ++st->open_count;
       ++st->values_total;
     } else if (rep[i] != 0) {
-      fail("column '", pl.name, "': an empty or null list marker inside a list (repetition 1, definition ", d, ")");
+      fail("column '", pl.name, "': an empty or null list marker inside a list (repetition 1, definition ", d,
+           ")");
     }
   }
   append_values(vals, 0, size_t(vals.num_values()), &c);
@@ -466,7 +477,8 @@ void check_levels(const uint32_t* v, size_t n, int max_level, const char* what) 
     if (v[i] > uint32_t(max_level)) fail(what, " level ", v[i], " exceeds the maximum ", max_level);
 }
 
-void decompress_checked(Reader& R, int32_t codec, const uint8_t* p, size_t size, int64_t expect, std::string* out) {
+void decompress_checked(Reader& R, int32_t codec, const uint8_t* p, size_t size, int64_t expect,
+                        std::string* out) {
   if (expect < 0) fail("negative uncompressed page size ", expect);
   size_t e = size_t(expect);
   if (codec == kC_GZIP && e > size * 1100 + 4096)
@@ -486,12 +498,14 @@ void decompress_checked(Reader& R, int32_t codec, const uint8_t* p, size_t size,
 void read_chunk(Reader& R, const ColumnMetaData& m, ColumnState* st, int64_t rg_rows) {
   const Plan& pl = st->plan;
   if (m.type != pl.phys)
-    fail("column '", pl.name, "': chunk type ", phys_name(m.type), " differs from the schema's ", phys_name(pl.phys));
+    fail("column '", pl.name, "': chunk type ", phys_name(m.type), " differs from the schema's ",
+         phys_name(pl.phys));
   int64_t start = m.data_page_offset;
   if (m.dictionary_page_offset && *m.dictionary_page_offset > 0 && *m.dictionary_page_offset < start)
     start = *m.dictionary_page_offset;
   if (start < 4 || size_t(start) >= R.footer_start)
-    fail("column '", pl.name, "': chunk offset ", start, " outside the data region [4, ", R.footer_start, ")");
+    fail("column '", pl.name, "': chunk offset ", start, " outside the data region [4, ", R.footer_start,
+         ")");
   if (m.total_compressed_size < 0 || size_t(m.total_compressed_size) > R.footer_start - size_t(start))
     fail("column '", pl.name, "': chunk of ", m.total_compressed_size, " bytes at offset ", start,
          " runs past the data region (", R.footer_start, ")");
@@ -520,14 +534,17 @@ void read_chunk(Reader& R, const ColumnMetaData& m, ColumnState* st, int64_t rg_
       if (!ph.has_dict) fail("column '", pl.name, "': dictionary page without its header");
       if (have_dict || seen_data) fail("column '", pl.name, "': unexpected second or late dictionary page");
       if (ph.dict_encoding != kPLAIN && ph.dict_encoding != kPLAIN_DICTIONARY)
-        fail("column '", pl.name, "': dictionary page encoding ", enc_name(ph.dict_encoding), " is not supported");
+        fail("column '", pl.name, "': dictionary page encoding ", enc_name(ph.dict_encoding),
+             " is not supported");
       if (ph.dict_num_values < 0) fail("column '", pl.name, "': negative dictionary size");
       decompress_checked(R, m.codec, body, body_size, ph.uncompressed_page_size, &page);
       dict.elem = pl.elem;
       // Each dictionary entry takes >= 1 bit (bool) / 1 byte of the page: bounds the allocation.
       if (size_t(ph.dict_num_values) > page.size() * 8)
-        fail("column '", pl.name, "': dictionary of ", ph.dict_num_values, " entries in ", page.size(), " bytes");
-      decode_plain(pl, reinterpret_cast<const uint8_t*>(page.data()), page.size(), size_t(ph.dict_num_values), &dict);
+        fail("column '", pl.name, "': dictionary of ", ph.dict_num_values, " entries in ", page.size(),
+             " bytes");
+      decode_plain(pl, reinterpret_cast<const uint8_t*>(page.data()), page.size(), size_t(ph.dict_num_values),
+                   &dict);
       have_dict = true;
       continue;
     }
@@ -559,8 +576,7 @@ void read_chunk(Reader& R, const ColumnMetaData& m, ColumnState* st, int64_t rg_
       vsize = page.size() - ppos;
       encoding = ph.v1_encoding;
     } else {
-      if (ph.v2_rep_len < 0 || ph.v2_def_len < 0 ||
-          size_t(ph.v2_rep_len) + size_t(ph.v2_def_len) > body_size)
+      if (ph.v2_rep_len < 0 || ph.v2_def_len < 0 || size_t(ph.v2_rep_len) + size_t(ph.v2_def_len) > body_size)
         fail("column '", pl.name, "': v2 page level lengths (", ph.v2_rep_len, ", ", ph.v2_def_len,
              ") exceed the page (", body_size, " bytes)");
       size_t lev = size_t(ph.v2_rep_len) + size_t(ph.v2_def_len);
@@ -569,7 +585,8 @@ void read_chunk(Reader& R, const ColumnMetaData& m, ColumnState* st, int64_t rg_
       else
         std::fill(rep.begin(), rep.end(), 0u);
       if (pl.max_def)
-        rle_decode(body + ph.v2_rep_len, size_t(ph.v2_def_len), bit_width_for(uint64_t(pl.max_def)), n, def.data());
+        rle_decode(body + ph.v2_rep_len, size_t(ph.v2_def_len), bit_width_for(uint64_t(pl.max_def)), n,
+                   def.data());
       else
         std::fill(def.begin(), def.end(), 0u);
       int64_t unc_values = int64_t(ph.uncompressed_page_size) - int64_t(lev);
@@ -596,7 +613,8 @@ void read_chunk(Reader& R, const ColumnMetaData& m, ColumnState* st, int64_t rg_
   }
   if (st->row_open) close_row(st);
   if (st->rows - rows_before != rg_rows)
-    fail("column '", pl.name, "': row group declares ", rg_rows, " rows but the column holds ", st->rows - rows_before);
+    fail("column '", pl.name, "': row group declares ", rg_rows, " rows but the column holds ",
+         st->rows - rows_before);
 }
 
 struct Opened {
@@ -633,7 +651,8 @@ Opened open_file(const uint8_t* data, size_t size) {
       for (const auto& f : fields) {
         if (f.name != p.name) continue;
         if (f.type == kA_FIXED_SIZE_LIST && p.shape == Shape::kList && p.unsupported.empty()) {
-          if (f.list_size <= 0) fail("ARROW:schema: column '", p.name, "' is fixed_size_list[", f.list_size, "]");
+          if (f.list_size <= 0)
+            fail("ARROW:schema: column '", p.name, "' is fixed_size_list[", f.list_size, "]");
           p.shape = Shape::kFixedList;
           p.list_size = f.list_size;
         }
@@ -645,7 +664,8 @@ Opened open_file(const uint8_t* data, size_t size) {
   for (const auto& g : o.md.row_groups) {
     if (g.num_rows < 0) fail("row group with negative row count ", g.num_rows);
     if (g.columns.size() != size_t(o.tree.num_leaves))
-      fail("row group has ", g.columns.size(), " column chunks, schema has ", o.tree.num_leaves, " leaf columns");
+      fail("row group has ", g.columns.size(), " column chunks, schema has ", o.tree.num_leaves,
+           " leaf columns");
     if (g.num_rows > std::numeric_limits<int64_t>::max() - rows) fail("row count overflows");
     rows += g.num_rows;
   }
@@ -702,7 +722,8 @@ Table read_impl(const uint8_t* data, size_t size, const std::vector<std::string>
   for (const auto& g : o.md.row_groups) {
     for (auto& st : states) {
       const ColumnChunk& cc = g.columns[size_t(st.plan.leaf)];
-      if (cc.file_path) fail("column '", st.plan.name, "' lives in external file '", *cc.file_path, "' (not supported)");
+      if (cc.file_path)
+        fail("column '", st.plan.name, "' lives in external file '", *cc.file_path, "' (not supported)");
       if (!cc.meta) fail("column '", st.plan.name, "': column chunk without metadata");
       if (!cc.meta->path.empty() && cc.meta->path[0] != st.plan.name)
         fail("column chunk path '", cc.meta->path[0], "' does not match schema column '", st.plan.name, "'");
@@ -759,7 +780,8 @@ static std::string read_head_and_footer(const std::string& path) {
   if (!in) fail("cannot read ", path);
   uint32_t flen;
   std::memcpy(&flen, tail, 4);
-  if (std::memcmp(head, "PAR1", 4) != 0 || std::memcmp(tail + 4, "PAR1", 4) != 0 || flen > uint64_t(size - 12))
+  if (std::memcmp(head, "PAR1", 4) != 0 || std::memcmp(tail + 4, "PAR1", 4) != 0 ||
+      flen > uint64_t(size - 12))
     return read_file(path);  // let open_file name the problem
   std::string buf(head, 4);
   buf.resize(4 + size_t(flen));

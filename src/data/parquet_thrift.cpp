@@ -177,7 +177,8 @@ class TReader {
   }
   std::string binary() {
     uint64_t n = varint();
-    if (n > size_t(end_ - p_)) fail("thrift metadata: string of ", n, " bytes exceeds the remaining ", end_ - p_);
+    if (n > size_t(end_ - p_))
+      fail("thrift metadata: string of ", n, " bytes exceeds the remaining ", end_ - p_);
     std::string s(reinterpret_cast<const char*>(p_), size_t(n));
     p_ += n;
     return s;
@@ -254,7 +255,8 @@ class TReader {
       case kMap: {
         uint64_t n = varint();
         if (n == 0) return;
-        if (n > size_t(end_ - p_)) fail("thrift metadata: map of ", n, " entries exceeds the remaining bytes");
+        if (n > size_t(end_ - p_))
+          fail("thrift metadata: map of ", n, " entries exceeds the remaining bytes");
         uint8_t kv = byte();
         for (uint64_t i = 0; i < n; ++i) {
           skip_elem(kv >> 4, depth + 1);
@@ -465,7 +467,8 @@ ColumnMetaData read_column_meta(TReader& r) {
         r.skip(t);
     }
   }
-  if (seen != 31) fail("thrift metadata: ColumnMetaData misses required fields (type/codec/num_values/sizes/offset)");
+  if (seen != 31)
+    fail("thrift metadata: ColumnMetaData misses required fields (type/codec/num_values/sizes/offset)");
   return m;
 }
 
@@ -686,7 +689,8 @@ FileMetaData decode_file_metadata(const uint8_t* data, size_t size) {
         r.skip(t);
     }
   }
-  if (seen != 15) fail("thrift metadata: FileMetaData misses required fields (version/schema/num_rows/row_groups)");
+  if (seen != 15)
+    fail("thrift metadata: FileMetaData misses required fields (version/schema/num_rows/row_groups)");
   return md;
 }
 

@@ -6,11 +6,10 @@
 //                 repeated group list { optional <phys> element } }
 // Values are PLAIN, levels RLE/bit-packed hybrid, one or more data pages (v1 or v2) per column
 // chunk, cut at row boundaries every ~WriteOptions::page_bytes of values.
-#include <nlohmann/json.hpp>
-
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <nlohmann/json.hpp>
 
 #include "data/parquet_internal.h"
 #include "util/error.h"
@@ -116,8 +115,8 @@ void validate(const Table& t) {
     for (size_t j = 0; j < i; ++j)
       GROOT_CHECK(t.columns[j].name != c.name, "parquet writer: duplicate column name '", c.name, "'");
     const std::string where = "parquet writer: column '" + c.name + "'";
-    GROOT_CHECK(c.valid.empty() || int64_t(c.valid.size()) == t.num_rows, where, ": valid has ", c.valid.size(),
-                " entries for ", t.num_rows, " rows");
+    GROOT_CHECK(c.valid.empty() || int64_t(c.valid.size()) == t.num_rows, where, ": valid has ",
+                c.valid.size(), " entries for ", t.num_rows, " rows");
     int64_t nvalid = t.num_rows;
     if (!c.valid.empty()) {
       nvalid = 0;
@@ -127,8 +126,9 @@ void validate(const Table& t) {
       }
     }
     // Only the vector selected by `elem` may hold data.
-    int64_t others = int64_t(c.f32.size() + c.f64.size() + c.i32.size() + c.i64.size() + c.b.size() + c.str.size()) -
-                     c.num_values();
+    int64_t others =
+        int64_t(c.f32.size() + c.f64.size() + c.i32.size() + c.i64.size() + c.b.size() + c.str.size()) -
+        c.num_values();
     GROOT_CHECK(others == 0, where, ": values stored in a vector that does not match its element type ",
                 elem_dtype(c.elem));
     if (c.elem == Elem::kBool)
@@ -146,8 +146,8 @@ void validate(const Table& t) {
                     c.list_size);
         break;
       case Shape::kList: {
-        GROOT_CHECK(int64_t(c.offsets.size()) == t.num_rows + 1, where, ": list column needs ", t.num_rows + 1,
-                    " offsets, has ", c.offsets.size());
+        GROOT_CHECK(int64_t(c.offsets.size()) == t.num_rows + 1, where, ": list column needs ",
+                    t.num_rows + 1, " offsets, has ", c.offsets.size());
         GROOT_CHECK(c.offsets[0] == 0, where, ": offsets[0] must be 0, is ", c.offsets[0]);
         for (int64_t r = 0; r < t.num_rows; ++r) {
           GROOT_CHECK(c.offsets[r + 1] >= c.offsets[r], where, ": offsets decrease at row ", r);
@@ -182,13 +182,15 @@ void plain_encode(const Column& c, int64_t v0, int64_t v1, std::string* out) {
       size_t start = out->size();
       out->resize(start + (n + 7) / 8, '\0');
       for (size_t i = 0; i < n; ++i)
-        if (c.b[size_t(v0) + i]) (*out)[start + i / 8] = char(uint8_t((*out)[start + i / 8]) | (1u << (i % 8)));
+        if (c.b[size_t(v0) + i])
+          (*out)[start + i / 8] = char(uint8_t((*out)[start + i / 8]) | (1u << (i % 8)));
       break;
     }
     case Elem::kString:
       for (size_t i = 0; i < n; ++i) {
         const std::string& s = c.str[size_t(v0) + i];
-        GROOT_CHECK(s.size() <= 0x7FFFFFFFu, "parquet writer: column '", c.name, "': string longer than 2 GiB");
+        GROOT_CHECK(s.size() <= 0x7FFFFFFFu, "parquet writer: column '", c.name,
+                    "': string longer than 2 GiB");
         uint32_t len = uint32_t(s.size());
         raw(&len, 4);
         out->append(s);
@@ -284,7 +286,9 @@ struct ChunkOut {
 // Encodes rows [r0, r1) of column c (value index of row r0 is v0) as one column chunk.
 // REQUIRED columns (WriteOptions::required_when_no_nulls and no nulls): no definition levels for
 // scalars, max_def 1 for lists (`required group (LIST) { repeated group list { required T } }`).
-bool is_required(const Column& c, const WriteOptions& opt) { return opt.required_when_no_nulls && c.valid.empty(); }
+bool is_required(const Column& c, const WriteOptions& opt) {
+  return opt.required_when_no_nulls && c.valid.empty();
+}
 
 ChunkOut write_chunk(const Column& c, int64_t r0, int64_t r1, int64_t v0, const WriteOptions& opt) {
   ChunkOut out;
@@ -375,8 +379,8 @@ ChunkOut write_chunk(const Column& c, int64_t r0, int64_t r1, int64_t v0, const 
       ph.v2_rep_len = int32_t(rep_enc.size());
       ph.v2_is_compressed = codec != kC_UNCOMPRESSED;
     }
-    GROOT_CHECK(body.size() <= size_t(std::numeric_limits<int32_t>::max()), "parquet writer: column '", c.name,
-                "': page larger than 2 GiB; lower page_bytes");
+    GROOT_CHECK(body.size() <= size_t(std::numeric_limits<int32_t>::max()), "parquet writer: column '",
+                c.name, "': page larger than 2 GiB; lower page_bytes");
     ph.compressed_page_size = int32_t(body.size());
     std::string header = encode_page_header(ph);
     out.bytes += header;

@@ -59,7 +59,8 @@ std::string small_written_file(Codec codec, bool v2) {
 // Returns 1 if read, 0 if rejected with a groot::Error naming the input; fails the test otherwise.
 int try_read(const std::string& bytes, const std::string& what) {
   try {
-    read_table_from_memory(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), {}, "corrupt.parquet");
+    read_table_from_memory(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), {},
+                           "corrupt.parquet");
     return 1;
   } catch (const groot::Error& e) {
     EXPECT_NE(std::string(e.what()).find("corrupt.parquet"), std::string::npos) << what << ": " << e.what();
@@ -113,7 +114,8 @@ TEST(ParquetCorrupt, RandomByteFlipsNeverCrash) {
       int flips = 1 + int(rng() % 4);
       for (int f = 0; f < flips; ++f) {
         // Half the flips hit the footer (metadata), half anywhere.
-        size_t pos = (it % 2) ? bytes.size() - 9 - rng() % std::min<size_t>(bytes.size() - 9, 400) : rng() % b.size();
+        size_t pos =
+            (it % 2) ? bytes.size() - 9 - rng() % std::min<size_t>(bytes.size() - 9, 400) : rng() % b.size();
         b[pos] = char(rng() & 0xFF);
       }
       rejected += 1 - try_read(b, name + " flip iteration " + std::to_string(it));

@@ -22,7 +22,9 @@ using nlohmann::json;
 
 namespace {
 
-std::string fixture_dir() { return std::string(GROOT_SOURCE_DIR) + "/tests/fixtures/parquet"; }
+std::string fixture_dir() {
+  return std::string(GROOT_SOURCE_DIR) + "/tests/fixtures/parquet";
+}
 
 const char* elem_name(Elem e) {
   switch (e) {
@@ -41,7 +43,9 @@ const char* elem_name(Elem e) {
   }
   return "?";
 }
-const char* shape_name(Shape s) { return s == Shape::kScalar ? "scalar" : s == Shape::kFixedList ? "fixed" : "list"; }
+const char* shape_name(Shape s) {
+  return s == Shape::kScalar ? "scalar" : s == Shape::kFixedList ? "fixed" : "list";
+}
 
 // Compares value `k` of column c with the JSON scalar v.
 void expect_value(const Column& c, size_t k, const json& v, const std::string& where) {
@@ -91,7 +95,8 @@ void expect_column(const Column& c, const json& spec, int64_t num_rows, const st
     if (any_null) EXPECT_EQ(c.valid[size_t(r)], v.is_null() ? 0 : 1) << where;
     if (c.shape == Shape::kList) {
       ASSERT_EQ(c.offsets[size_t(r)], int64_t(k)) << where;
-      ASSERT_EQ(c.offsets[size_t(r) + 1] - c.offsets[size_t(r)], int64_t(v.is_null() ? 0 : v.size())) << where;
+      ASSERT_EQ(c.offsets[size_t(r) + 1] - c.offsets[size_t(r)], int64_t(v.is_null() ? 0 : v.size()))
+          << where;
     }
     if (v.is_null()) continue;
     if (c.shape == Shape::kScalar) {
@@ -107,7 +112,8 @@ void expect_column(const Column& c, const json& spec, int64_t num_rows, const st
 
 TEST(ParquetFixtures, PyarrowAndPandasFilesReadWithIdenticalValues) {
   std::ifstream in(fixture_dir() + "/expected.json");
-  ASSERT_TRUE(in.good()) << "missing " << fixture_dir() << "/expected.json (tools/parquet_fixtures.py makes it)";
+  ASSERT_TRUE(in.good()) << "missing " << fixture_dir()
+                         << "/expected.json (tools/parquet_fixtures.py makes it)";
   json expected = json::parse(in);
   ASSERT_GE(expected["files"].size(), 20u);
   int checked = 0, errors = 0;
@@ -174,8 +180,8 @@ TEST(ParquetFixtures, FeatureCoverageOfTheFixtureSet) {
     EXPECT_TRUE(types.count(t)) << t;
   EXPECT_TRUE(nulls);
   for (const char* f : {"all_none_plain_v1.parquet", "all_snappy_dict_v2.parquet", "all_zstd_dict_v1.parquet",
-                        "all_gzip_plain_v2.parquet", "multi_rowgroup_pages.parquet", "pandas_to_parquet.parquet",
-                        "byte_stream_split.parquet", "large_list.parquet"})
+                        "all_gzip_plain_v2.parquet", "multi_rowgroup_pages.parquet",
+                        "pandas_to_parquet.parquet", "byte_stream_split.parquet", "large_list.parquet"})
     EXPECT_TRUE(expected["files"].contains(f)) << f;
 }
 

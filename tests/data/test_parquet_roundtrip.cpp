@@ -21,7 +21,8 @@ Table make_table(int64_t rows, bool nulls, uint32_t seed = 1) {
   std::mt19937 rng(seed);
   Table t;
   t.num_rows = rows;
-  const Elem elems[] = {Elem::kBool, Elem::kInt32, Elem::kInt64, Elem::kFloat32, Elem::kFloat64, Elem::kString};
+  const Elem elems[] = {Elem::kBool,    Elem::kInt32,   Elem::kInt64,
+                        Elem::kFloat32, Elem::kFloat64, Elem::kString};
   const Shape shapes[] = {Shape::kScalar, Shape::kFixedList, Shape::kList};
   for (Elem e : elems) {
     for (Shape s : shapes) {
@@ -103,8 +104,8 @@ TEST(ParquetRoundTrip, AllTypesShapesCodecsPagesRowGroups) {
       for (bool v2 : {false, true}) {
         for (int64_t rg : {int64_t(1) << 20, int64_t(100), int64_t(7)}) {
           for (int64_t page : {int64_t(1) << 20, int64_t(64)}) {
-            SCOPED_TRACE("nulls=" + std::to_string(nulls) + " codec=" + std::to_string(int(codec)) +
-                         " v2=" + std::to_string(v2) + " rg=" + std::to_string(rg) + " page=" + std::to_string(page));
+            SCOPED_TRACE("nulls=" + std::to_string(nulls) + " codec=" + std::to_string(int(codec)) + " v2=" +
+                         std::to_string(v2) + " rg=" + std::to_string(rg) + " page=" + std::to_string(page));
             WriteOptions opt;
             opt.codec = codec;
             opt.data_page_v2 = v2;
@@ -201,18 +202,22 @@ TEST(ParquetRoundTrip, LeRobotLayoutAndMetadata) {
   ASSERT_EQ(r.metadata.size(), 3u);
   EXPECT_EQ(r.metadata[0].first, "ARROW:schema");
   EXPECT_EQ(r.metadata[1].first, "huggingface");
-  EXPECT_EQ(r.metadata[1].second,
-            "{\"info\":{\"features\":{\"observation.state\":{\"feature\":{\"dtype\":\"float32\",\"_type\":\"Value\"},"
-            "\"length\":8,\"_type\":\"Sequence\"},\"action\":{\"feature\":{\"dtype\":\"float32\",\"_type\":\"Value\"},"
-            "\"length\":7,\"_type\":\"Sequence\"},\"timestamp\":{\"dtype\":\"float32\",\"_type\":\"Value\"},"
-            "\"frame_index\":{\"dtype\":\"int64\",\"_type\":\"Value\"},\"episode_index\":{\"dtype\":\"int64\",\"_type\":"
-            "\"Value\"},\"index\":{\"dtype\":\"int64\",\"_type\":\"Value\"},\"task_index\":{\"dtype\":\"int64\","
-            "\"_type\":\"Value\"}}}}");
+  EXPECT_EQ(
+      r.metadata[1].second,
+      "{\"info\":{\"features\":{\"observation.state\":{\"feature\":{\"dtype\":\"float32\",\"_type\":"
+      "\"Value\"},"
+      "\"length\":8,\"_type\":\"Sequence\"},\"action\":{\"feature\":{\"dtype\":\"float32\",\"_type\":"
+      "\"Value\"},"
+      "\"length\":7,\"_type\":\"Sequence\"},\"timestamp\":{\"dtype\":\"float32\",\"_type\":\"Value\"},"
+      "\"frame_index\":{\"dtype\":\"int64\",\"_type\":\"Value\"},\"episode_index\":{\"dtype\":\"int64\",\"_"
+      "type\":"
+      "\"Value\"},\"index\":{\"dtype\":\"int64\",\"_type\":\"Value\"},\"task_index\":{\"dtype\":\"int64\","
+      "\"_type\":\"Value\"}}}}");
   EXPECT_EQ(r.metadata[2], (std::pair<std::string, std::string>{"note", "x"}));
   // The Arrow schema decodes to the expected types.
   std::vector<std::pair<std::string, std::string>> schema_md;
-  auto fields = groot::pq::detail::parse_arrow_schema_message(groot::pq::detail::base64_decode(r.metadata[0].second),
-                                                              &schema_md);
+  auto fields = groot::pq::detail::parse_arrow_schema_message(
+      groot::pq::detail::base64_decode(r.metadata[0].second), &schema_md);
   // The schema metadata is also inside ARROW:schema (where pyarrow / HF datasets read it).
   ASSERT_EQ(schema_md.size(), 2u);
   EXPECT_EQ(schema_md[0], r.metadata[1]);
@@ -231,7 +236,8 @@ TEST(ParquetRoundTrip, LeRobotLayoutAndMetadata) {
   EXPECT_TRUE(fields[3].is_signed);
   EXPECT_TRUE(fields[3].nullable);
   // Projection returns the requested columns in the requested order.
-  Table p = read_table_from_memory(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), {"index", "action"});
+  Table p = read_table_from_memory(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
+                                   {"index", "action"});
   ASSERT_EQ(p.columns.size(), 2u);
   EXPECT_EQ(p.columns[0].name, "index");
   EXPECT_EQ(p.columns[0].i64, t.columns[5].i64);
@@ -367,7 +373,8 @@ TEST(ParquetRoundTrip, RleHybridEncodesAndDecodesAllPatterns) {
       std::string enc;
       groot::pq::detail::rle_encode(v.data(), v.size(), bw, &enc);
       std::vector<uint32_t> out(v.size());
-      groot::pq::detail::rle_decode(reinterpret_cast<const uint8_t*>(enc.data()), enc.size(), bw, v.size(), out.data());
+      groot::pq::detail::rle_decode(reinterpret_cast<const uint8_t*>(enc.data()), enc.size(), bw, v.size(),
+                                    out.data());
       EXPECT_EQ(out, v) << "bw=" << bw << " pattern=" << pattern;
     }
   }
@@ -394,10 +401,11 @@ TEST(ParquetRoundTrip, RequiredColumnsWithoutDefinitionLevels) {
       std::memcpy(&flen, bytes.data() + bytes.size() - 8, 4);
       auto md = groot::pq::detail::decode_file_metadata(
           reinterpret_cast<const uint8_t*>(bytes.data()) + bytes.size() - 8 - flen, flen);
-      EXPECT_EQ(*md.schema[1].repetition, groot::pq::detail::kREQUIRED);  // c0_0: scalar bool
+      EXPECT_EQ(*md.schema[1].repetition, groot::pq::detail::kREQUIRED);      // c0_0: scalar bool
       EXPECT_EQ(*md.schema.back().repetition, groot::pq::detail::kOPTIONAL);  // nullable_fixed element
       std::vector<std::pair<std::string, std::string>> smd;
-      auto fields = groot::pq::detail::parse_arrow_schema_message(groot::pq::detail::base64_decode(md.kv[0].second));
+      auto fields =
+          groot::pq::detail::parse_arrow_schema_message(groot::pq::detail::base64_decode(md.kv[0].second));
       EXPECT_FALSE(fields[0].nullable);
       EXPECT_FALSE(fields[1].children[0].nullable);
       EXPECT_TRUE(fields.back().nullable);
