@@ -1,6 +1,7 @@
 #include "model/tokenizer.h"
 
 #include <algorithm>
+#include <climits>
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
@@ -63,7 +64,55 @@ struct MergeVal {
 
 inline uint64_t pair_key(int32_t a, int32_t b) { return (uint64_t(uint32_t(a)) << 32) | uint32_t(b); }
 
+// Open-addressing hash map (pair key -> merge) with linear probing: one cache miss per lookup.
+class MergeTable {
+ public:
+  void reserve(size_t n) {
+    size_t cap = 16;
+    while (cap < 2 * n) cap <<= 1;
+    slots_.assign(cap, Slot{kEmpty, MergeVal{0, 0}});
+    mask_ = cap - 1;
+    size_ = 0;
+  }
+  // Later assignments of the same key overwrite earlier ones.
+  void assign(uint64_t key, MergeVal v) {
+    if (2 * (size_ + 1) > slots_.size()) grow();
+    size_t i = hash(key);
+    while (slots_[i].key != kEmpty && slots_[i].key != key) i = (i + 1) & mask_;
+    if (slots_[i].key == kEmpty) ++size_;
+    slots_[i] = Slot{key, v};
+  }
+  const MergeVal* find(uint64_t key) const {
+    size_t i = hash(key);
+    while (true) {
+      const Slot& s = slots_[i];
+      if (s.key == key) return &s.val;
+      if (s.key == kEmpty) return nullptr;
+      i = (i + 1) & mask_;
+    }
+  }
+  size_t size() const { return size_; }
+
+ private:
+  static constexpr uint64_t kEmpty = ~uint64_t(0);
+  struct Slot {
+    uint64_t key;
+    MergeVal val;
+  };
+  size_t hash(uint64_t key) const { return size_t((key * 0x9E3779B97F4A7C15ull) >> 20) & mask_; }
+  void grow() {
+    std::vector<Slot> old = std::move(slots_);
+    reserve(old.size());
+    for (const Slot& s : old) {
+      if (s.key != kEmpty) assign(s.key, s.val);
+    }
+  }
+  std::vector<Slot> slots_;
+  size_t mask_ = 0, size_ = 0;
+};
+
 constexpr size_t kMaxCachedPieceBytes = 256;
+constexpr size_t kLinearBpeMax = 48;  // pieces up to this many bytes use the array BPE
 constexpr size_t kMaxCacheEntries = 200000;
 
 }  // namespace
@@ -75,7 +124,7 @@ struct Tokenizer::Impl {
   std::vector<uint8_t> id_kind;          // 0 = unused id, 1 = vocab, 2 = added
   std::unordered_map<std::string, int32_t> token_to_id;  // byte-level form + added contents
   int32_t byte_to_id[256];
-  std::unordered_map<uint64_t, MergeVal> merges;
+  MergeTable merges;
   std::vector<AddedToken> added;
   std::unordered_map<int32_t, size_t> added_by_id;
   bool added_first_byte[256] = {};
@@ -85,6 +134,8 @@ struct Tokenizer::Impl {
   mutable std::unordered_map<std::string, std::vector<int32_t>> cache;
 
   void bpe(std::string_view piece, std::vector<int32_t>& out) const;
+  void bpe_short(std::string_view piece, std::vector<int32_t>& out) const;
+  void bpe_long(std::string_view piece, std::vector<int32_t>& out) const;
   void encode_segment(std::string_view seg, std::vector<int32_t>& out) const;
 };
 
@@ -154,7 +205,7 @@ Tokenizer Tokenizer::load(const std::string& dir_str) {
   // merges.txt ------------------------------------------------------------------------------
   {
     std::string text = read_file(merges_path);
-    impl->merges.reserve(200000);
+    impl->merges.reserve(size_t(std::count(text.begin(), text.end(), '\n')) + 16);
     size_t pos = 0;
     int64_t line_no = 0;
     int32_t rank = 0;
@@ -181,10 +232,12 @@ Tokenizer Tokenizer::load(const std::string& dir_str) {
       GROOT_CHECK(fm != impl->token_to_id.end(), "tokenizer file ", merges_path.string(), " line ", line_no,
                   ": merged token \"", left + right, "\" is not in vocab.json");
       // A repeated pair keeps its last rank (as both HF implementations do).
-      impl->merges[pair_key(fl->second, fr->second)] = MergeVal{rank, fm->second};
+      impl->merges.assign(pair_key(fl->second, fr->second), MergeVal{rank, fm->second});
       ++rank;
     }
-    GROOT_CHECK(!impl->merges.empty(), "tokenizer file ", merges_path.string(), ": no merges");
+    // Only a byte-alphabet vocabulary can do without merges; otherwise the file is truncated/empty.
+    GROOT_CHECK(impl->merges.size() > 0 || vocab.size() <= 256, "tokenizer file ", merges_path.string(),
+                ": no merges, but vocab.json has ", vocab.size(), " tokens (truncated or wrong file?)");
   }
 
   // added tokens ----------------------------------------------------------------------------
@@ -450,6 +503,55 @@ void Tokenizer::Impl::bpe(std::string_view piece, std::vector<int32_t>& out) con
     }
   }
 
+  size_t start = out.size();
+  if (n <= kLinearBpeMax) {
+    bpe_short(piece, out);
+  } else {
+    bpe_long(piece, out);
+  }
+  if (cacheable) {
+    std::vector<int32_t> ids(out.begin() + long(start), out.end());
+    std::lock_guard<std::mutex> lock(cache_mu);
+    if (cache.size() >= kMaxCacheEntries) cache.clear();
+    cache.emplace(std::move(key), std::move(ids));
+  }
+}
+
+// BPE of a short piece: arrays of symbols and of the merge rank of each adjacent pair; each step
+// merges the lowest rank (leftmost on ties) and re-ranks only its two neighbouring pairs.
+void Tokenizer::Impl::bpe_short(std::string_view piece, std::vector<int32_t>& out) const {
+  constexpr int32_t kNone = INT32_MAX;
+  int32_t ids[kLinearBpeMax], rank[kLinearBpeMax], nid[kLinearBpeMax];
+  size_t m = piece.size();
+  for (size_t k = 0; k < m; ++k) ids[k] = byte_to_id[static_cast<unsigned char>(piece[k])];
+  auto rerank = [&](size_t k) {  // pair (k, k+1)
+    const MergeVal* v = merges.find(pair_key(ids[k], ids[k + 1]));
+    rank[k] = v ? v->rank : kNone;
+    nid[k] = v ? v->id : -1;
+  };
+  for (size_t k = 0; k + 1 < m; ++k) rerank(k);
+  while (m > 1) {
+    size_t best = 0;
+    for (size_t k = 1; k + 1 < m; ++k) {
+      if (rank[k] < rank[best]) best = k;
+    }
+    if (rank[best] == kNone) break;
+    ids[best] = nid[best];
+    for (size_t k = best + 1; k + 1 < m; ++k) {
+      ids[k] = ids[k + 1];
+      rank[k] = rank[k + 1];
+      nid[k] = nid[k + 1];
+    }
+    --m;
+    if (best + 1 < m) rerank(best);
+    if (best > 0) rerank(best - 1);
+  }
+  out.insert(out.end(), ids, ids + m);
+}
+
+// BPE of a long piece: linked symbols + a min-heap of candidate merges (rank, position).
+void Tokenizer::Impl::bpe_long(std::string_view piece, std::vector<int32_t>& out) const {
+  const size_t n = piece.size();
   struct Sym {
     int32_t id;
     int32_t prev, next;
@@ -470,8 +572,8 @@ void Tokenizer::Impl::bpe(std::string_view piece, std::vector<int32_t>& out) con
   auto push_pair = [&](int32_t a) {
     int32_t b = sym[size_t(a)].next;
     if (b < 0) return;
-    auto f = merges.find(pair_key(sym[size_t(a)].id, sym[size_t(b)].id));
-    if (f != merges.end()) heap.push(Cand{f->second.rank, a, f->second.id});
+    const MergeVal* v = merges.find(pair_key(sym[size_t(a)].id, sym[size_t(b)].id));
+    if (v) heap.push(Cand{v->rank, a, v->id});
   };
   for (size_t k = 0; k + 1 < n; ++k) push_pair(int32_t(k));
   while (!heap.empty()) {
@@ -480,8 +582,8 @@ void Tokenizer::Impl::bpe(std::string_view piece, std::vector<int32_t>& out) con
     Sym& s = sym[size_t(c.pos)];
     if (!s.alive || s.next < 0) continue;
     Sym& r = sym[size_t(s.next)];
-    auto f = merges.find(pair_key(s.id, r.id));
-    if (f == merges.end() || f->second.id != c.new_id) continue;  // stale candidate
+    const MergeVal* v = merges.find(pair_key(s.id, r.id));
+    if (!v || v->id != c.new_id) continue;  // stale candidate
     s.id = c.new_id;
     r.alive = false;
     s.next = r.next;
@@ -489,14 +591,7 @@ void Tokenizer::Impl::bpe(std::string_view piece, std::vector<int32_t>& out) con
     if (s.prev >= 0) push_pair(s.prev);
     push_pair(c.pos);
   }
-  size_t start = out.size();
   for (int32_t k = 0; k >= 0; k = sym[size_t(k)].next) out.push_back(sym[size_t(k)].id);
-  if (cacheable) {
-    std::vector<int32_t> ids(out.begin() + long(start), out.end());
-    std::lock_guard<std::mutex> lock(cache_mu);
-    if (cache.size() >= kMaxCacheEntries) cache.clear();
-    cache.emplace(std::move(key), std::move(ids));
-  }
 }
 
 void Tokenizer::Impl::encode_segment(std::string_view seg, std::vector<int32_t>& out) const {
@@ -588,6 +683,18 @@ std::string Tokenizer::decode(const std::vector<int32_t>& ids, bool skip_special
     if (!(skip_special_tokens && at.special)) out += at.content;
   }
   out += uni::decode_utf8_lossy(run);
+  return out;
+}
+
+std::vector<int32_t> Tokenizer::bpe_piece_for_test(std::string_view piece, bool long_path) const {
+  std::vector<int32_t> out;
+  if (piece.empty()) return out;
+  GROOT_CHECK(long_path || piece.size() <= kLinearBpeMax, "bpe_piece_for_test: piece longer than ", kLinearBpeMax);
+  if (long_path) {
+    impl_->bpe_long(piece, out);
+  } else {
+    impl_->bpe_short(piece, out);
+  }
   return out;
 }
 

@@ -71,6 +71,10 @@ class Tokenizer {
   // the pieces, in order, that concatenate back to `text`. Exposed for tests.
   static std::vector<std::string> pretokenize(std::string_view text);
 
+  // BPE of one pre-token piece through the array path (long_path=false, pieces up to 48 bytes)
+  // or the heap path (long_path=true); both must agree. Exposed for tests.
+  std::vector<int32_t> bpe_piece_for_test(std::string_view piece, bool long_path) const;
+
   struct Impl;
 
  private:
