@@ -8,6 +8,7 @@
 
 #include "model/prompt.h"
 #include "model/tokenizer.h"
+#include "model/tokenizer_parity.h"
 #include "test_util.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -165,5 +166,32 @@ TEST(Prompt, PadLeft) {
   EXPECT_NE(error_of([] { pr::encode_prompts(eagle(), {"a", "b"}, {{81}}); }).find("2 languages but 1 image lists"),
             std::string::npos);
   EXPECT_NE(error_of([] { pr::formalize_language("bad \xFF"); }).find("language instruction: invalid UTF-8 at byte 4"),
+            std::string::npos);
+}
+
+TEST(TokenizerParity, GoldenFolderPassesAndMismatchesAreNamed) {
+  std::string golden = groot::test::shared_dir() + "/golden/tiny_v1";
+  groot::TokenizerParityReport r = groot::check_tokenizer_goldens(golden, eagle());
+  EXPECT_TRUE(r.ok());
+  EXPECT_GE(r.checked, 15 + 15 + 2 * 4 + 3);  // strings (+decode), prompts, batch
+  for (const auto& f : r.failures) ADD_FAILURE() << f;
+
+  groot::test::TempDir d;
+  json pre = preprocess_json();
+  pre["tokenizer"]["strings"][1]["ids"][3] = 42;
+  pre["prompts"]["expanded_text"][1] = "<|im_start|>x";
+  groot::write_file_atomic(d / "preprocess.json", pre.dump());
+  groot::TokenizerParityReport bad = groot::check_tokenizer_goldens(d.path.string(), eagle());
+  EXPECT_FALSE(bad.ok());
+  bool named_string = false, named_prompt = false;
+  for (const auto& f : bad.failures) {
+    named_string |= f.find("tokenizer.strings[1]") != std::string::npos && f.find("position 3") != std::string::npos;
+    named_prompt |= f.find("prompts[1] expanded text") != std::string::npos;
+  }
+  EXPECT_TRUE(named_string);
+  EXPECT_TRUE(named_prompt);
+
+  groot::test::TempDir empty;
+  EXPECT_NE(error_of([&] { groot::check_tokenizer_goldens(empty.path.string(), eagle()); }).find("has neither"),
             std::string::npos);
 }
