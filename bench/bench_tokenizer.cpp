@@ -8,13 +8,12 @@
 //   multilingual CJK, Cyrillic, Arabic, accented Latin (NFC path), emoji, digits
 //   prompts      full N1.6 prompts (chat template + 2 x 81 <IMG_CONTEXT>), per prompt and MB/s
 //   file         --file: any UTF-8 file you give
+#include <CLI/CLI.hpp>
 #include <chrono>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <random>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "model/prompt.h"
 #include "model/tokenizer.h"
@@ -25,7 +24,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
 
 // CPU time of this thread: the fair single-core number on a shared, busy machine.
 double thread_cpu_seconds() {
@@ -47,7 +48,8 @@ void bench_corpus(const groot::Tokenizer& tok, const char* name, const std::stri
   size_t pos = 0;
   while (pos < text.size()) {
     size_t end = std::min(text.size(), pos + 4096);
-    while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) ++end;  // UTF-8 boundary
+    while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
+      ++end;  // UTF-8 boundary
     chunks.push_back(text.substr(pos, end - pos));
     pos = end;
   }
@@ -56,8 +58,8 @@ void bench_corpus(const groot::Tokenizer& tok, const char* name, const std::stri
   size_t n_tokens = 0;
   for (const auto& c : chunks) n_tokens += tok.encode(c).size();
   double s = seconds_since(t0), cpu = thread_cpu_seconds() - c0;
-  std::printf("%-13s %6.2f MB %9zu tokens  wall %6.3f s  cpu %6.3f s  %7.2f MB/s (cpu)  %6.2f Mtok/s (cpu)\n", name,
-              text.size() / 1e6, n_tokens, s, cpu, text.size() / 1e6 / cpu, n_tokens / 1e6 / cpu);
+  std::printf("%-13s %6.2f MB %9zu tokens  wall %6.3f s  cpu %6.3f s  %7.2f MB/s (cpu)  %6.2f Mtok/s (cpu)\n",
+              name, text.size() / 1e6, n_tokens, s, cpu, text.size() / 1e6 / cpu, n_tokens / 1e6 / cpu);
 }
 
 }  // namespace
@@ -75,12 +77,12 @@ int main(int argc, char** argv) {
     double c0 = thread_cpu_seconds();
     groot::Tokenizer tok = groot::Tokenizer::load(dir.empty() ? groot::Tokenizer::default_dir() : dir);
     std::printf("load          wall %.3f s  cpu %.3f s  (%s, %lld tokens)\n", seconds_since(t0),
-                thread_cpu_seconds() - c0, tok.dir().c_str(),
-                static_cast<long long>(tok.size()));
+                thread_cpu_seconds() - c0, tok.dir().c_str(), static_cast<long long>(tok.size()));
     size_t bytes = size_t(mb * 1e6);
 
     std::string english = repeat_to(
-        "Pick up the blue block and insert it into the MCX card slot. Open the top drawer, then place the mug "
+        "Pick up the blue block and insert it into the MCX card slot. Open the top drawer, then place the "
+        "mug "
         "inside; don't touch the yellow cup! The robot moves 25 cm to the left and rotates 90 degrees twice. "
         "In 2025, researchers fine-tuned GR00T N1.6 on 1,024 demonstrations collected in Isaac Lab.\n",
         bytes);
@@ -103,7 +105,8 @@ int main(int argc, char** argv) {
     bench_corpus(tok, "multilingual", multi);
 
     std::vector<std::string> langs = {"Pick up the blue block and insert it into the MCX card slot.",
-                                      "pick up the red cube", "Open the top drawer, then place the mug inside."};
+                                      "pick up the red cube",
+                                      "Open the top drawer, then place the mug inside."};
     std::vector<std::string> prompts;
     size_t prompt_bytes = 0;
     for (int k = 0; k < 3000; ++k) {
@@ -114,8 +117,8 @@ int main(int argc, char** argv) {
     size_t n = 0;
     for (const auto& p : prompts) n += tok.encode(p).size();
     double cpu = thread_cpu_seconds() - c0;
-    std::printf("prompts       %zu prompts, %zu tokens  cpu %.3f s  %.1f us/prompt  %.2f MB/s (cpu)\n", prompts.size(),
-                n, cpu, cpu * 1e6 / double(prompts.size()), prompt_bytes / 1e6 / cpu);
+    std::printf("prompts       %zu prompts, %zu tokens  cpu %.3f s  %.1f us/prompt  %.2f MB/s (cpu)\n",
+                prompts.size(), n, cpu, cpu * 1e6 / double(prompts.size()), prompt_bytes / 1e6 / cpu);
 
     if (!file.empty()) bench_corpus(tok, "file", groot::read_file(file));
   } catch (const groot::Error& e) {

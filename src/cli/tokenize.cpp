@@ -19,7 +19,8 @@ int parse_int(const std::string& s, const char* what) {
   } catch (const std::exception&) {
     groot::fail(what, ": \"", s, "\" is not an integer");
   }
-  GROOT_CHECK(used == s.size() && v >= -(1L << 31) && v < (1L << 31), what, ": \"", s, "\" is not an integer");
+  GROOT_CHECK(used == s.size() && v >= -(1L << 31) && v < (1L << 31), what, ": \"", s,
+              "\" is not an integer");
   return int(v);
 }
 
@@ -39,11 +40,14 @@ int run(int argc, char** argv) {
                "form one left-padded batch and each line also has attention_mask");
   app.add_option("--images", images, "with --prompt: images per sample (frames x views) [default: 2]")
       ->check(CLI::NonNegativeNumber);
-  app.add_option("--image-size", image_size,
-                 "with --prompt: HxW of every image after preprocessing; tokens = H*W/784 [default: 252x252]");
-  app.add_flag("--no-formalize", no_formalize, "with --prompt: keep the language as given (no lower-case/punctuation strip)");
+  app.add_option(
+      "--image-size", image_size,
+      "with --prompt: HxW of every image after preprocessing; tokens = H*W/784 [default: 252x252]");
+  app.add_flag("--no-formalize", no_formalize,
+               "with --prompt: keep the language as given (no lower-case/punctuation strip)");
   app.add_flag("--tokens", show_tokens, "also print the token strings");
-  app.add_flag("--decode", decode, "each TEXT is a list of ids (comma or space separated): print the decoded text");
+  app.add_flag("--decode", decode,
+               "each TEXT is a list of ids (comma or space separated): print the decoded text");
   app.add_option("TEXT", texts, "texts to tokenize (use - to read one text per line from stdin)")->required();
   app.footer(
       "Examples:\n"
@@ -109,13 +113,14 @@ int run(int argc, char** argv) {
       std::vector<int64_t> ids = row(batch.input_ids), mask = row(batch.attention_mask);
       int64_t real = 0;
       for (int64_t m : mask) real += m;
-      nlohmann::json j = {{"text", inputs[b]},
-                          {"language", no_formalize ? inputs[b] : groot::prompt::formalize_language(inputs[b])},
-                          {"images", images},
-                          {"tokens_per_image", per_image},
-                          {"length", real},
-                          {"ids", ids},
-                          {"attention_mask", mask}};
+      nlohmann::json j = {
+          {"text", inputs[b]},
+          {"language", no_formalize ? inputs[b] : groot::prompt::formalize_language(inputs[b])},
+          {"images", images},
+          {"tokens_per_image", per_image},
+          {"length", real},
+          {"ids", ids},
+          {"attention_mask", mask}};
       if (show_tokens) j["tokens"] = token_strings(ids);
       std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     }

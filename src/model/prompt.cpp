@@ -23,8 +23,8 @@ std::string formalize_language(std::string_view text) {
 int image_token_count(int height, int width) {
   GROOT_CHECK(height > 0 && width > 0, "image size ", height, "x", width, " must be positive");
   int64_t n = int64_t(height) * int64_t(width) / kPixelsPerToken;
-  GROOT_CHECK(n > 0, "image size ", height, "x", width, " gives no LLM tokens (needs at least ", kPixelsPerToken,
-              " pixels)");
+  GROOT_CHECK(n > 0, "image size ", height, "x", width, " gives no LLM tokens (needs at least ",
+              kPixelsPerToken, " pixels)");
   return int(n);
 }
 
@@ -61,7 +61,8 @@ std::string expand_image_placeholders(std::string_view text, const std::vector<i
     out.append(text.substr(i, lt - i));
     std::string_view kind;
     for (std::string_view k : {std::string_view("image"), std::string_view("video")}) {
-      if (text.substr(lt + 1, k.size()) == k && lt + 1 + k.size() < text.size() && text[lt + 1 + k.size()] == '-') {
+      if (text.substr(lt + 1, k.size()) == k && lt + 1 + k.size() < text.size() &&
+          text[lt + 1 + k.size()] == '-') {
         kind = k;
       }
     }
@@ -97,9 +98,11 @@ std::string expand_image_placeholders(std::string_view text, const std::vector<i
   return out;
 }
 
-std::string build_prompt_text(std::string_view language, const std::vector<int>& tokens_per_image, bool formalize) {
+std::string build_prompt_text(std::string_view language, const std::vector<int>& tokens_per_image,
+                              bool formalize) {
   std::string lang = formalize ? formalize_language(language) : std::string(language);
-  return expand_image_placeholders(render_chat_template(lang, int(tokens_per_image.size())), tokens_per_image);
+  return expand_image_placeholders(render_chat_template(lang, int(tokens_per_image.size())),
+                                   tokens_per_image);
 }
 
 PromptBatch pad_left(const std::vector<std::vector<int32_t>>& seqs, int32_t pad_id) {

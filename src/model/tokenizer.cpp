@@ -53,7 +53,8 @@ std::string token_field(const json& j, const char* key) {
   if (!j.is_object() || !j.contains(key)) return "";
   const json& v = j.at(key);
   if (v.is_string()) return v.get<std::string>();
-  if (v.is_object() && v.contains("content") && v.at("content").is_string()) return v.at("content").get<std::string>();
+  if (v.is_object() && v.contains("content") && v.at("content").is_string())
+    return v.at("content").get<std::string>();
   return "";
 }
 
@@ -62,7 +63,9 @@ struct MergeVal {
   int32_t id;
 };
 
-inline uint64_t pair_key(int32_t a, int32_t b) { return (uint64_t(uint32_t(a)) << 32) | uint32_t(b); }
+inline uint64_t pair_key(int32_t a, int32_t b) {
+  return (uint64_t(uint32_t(a)) << 32) | uint32_t(b);
+}
 
 // Open-addressing hash map (pair key -> merge) with linear probing: one cache miss per lookup.
 class MergeTable {
@@ -119,9 +122,9 @@ constexpr size_t kMaxCacheEntries = 200000;
 
 struct Tokenizer::Impl {
   std::string dir;
-  std::vector<std::string> id_to_token;  // byte-level form (vocab) or content (added)
-  std::vector<std::string> id_to_bytes;  // raw bytes for vocab ids
-  std::vector<uint8_t> id_kind;          // 0 = unused id, 1 = vocab, 2 = added
+  std::vector<std::string> id_to_token;                  // byte-level form (vocab) or content (added)
+  std::vector<std::string> id_to_bytes;                  // raw bytes for vocab ids
+  std::vector<uint8_t> id_kind;                          // 0 = unused id, 1 = vocab, 2 = added
   std::unordered_map<std::string, int32_t> token_to_id;  // byte-level form + added contents
   int32_t byte_to_id[256];
   MergeTable merges;
@@ -162,8 +165,8 @@ Tokenizer Tokenizer::load(const std::string& dir_str) {
               ": expected a non-empty JSON object {token: id}");
   int64_t max_id = -1;
   for (auto it = vocab.begin(); it != vocab.end(); ++it) {
-    GROOT_CHECK(it.value().is_number_integer(), "tokenizer file ", vocab_path.string(), ": token \"", it.key(),
-                "\" has a non-integer id");
+    GROOT_CHECK(it.value().is_number_integer(), "tokenizer file ", vocab_path.string(), ": token \"",
+                it.key(), "\" has a non-integer id");
     int64_t id = it.value().get<int64_t>();
     GROOT_CHECK(id >= 0 && id < (int64_t(1) << 30), "tokenizer file ", vocab_path.string(), ": token \"",
                 it.key(), "\" has id ", id, " outside [0, 2^30)");
@@ -216,13 +219,14 @@ Tokenizer Tokenizer::load(const std::string& dir_str) {
       pos = eol + 1;
       ++line_no;
       // Python: line.strip(); skip a "#version" first line and empty lines.
-      while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+        line.remove_suffix(1);
       while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
       if (line.empty() || (line_no == 1 && line.rfind("#version", 0) == 0)) continue;
       size_t sp = line.find(' ');
       GROOT_CHECK(sp != std::string_view::npos && line.find(' ', sp + 1) == std::string_view::npos,
-                  "tokenizer file ", merges_path.string(), " line ", line_no, ": expected \"left right\", got \"",
-                  std::string(line), "\"");
+                  "tokenizer file ", merges_path.string(), " line ", line_no,
+                  ": expected \"left right\", got \"", std::string(line), "\"");
       std::string left(line.substr(0, sp)), right(line.substr(sp + 1));
       auto fl = impl->token_to_id.find(left), fr = impl->token_to_id.find(right),
            fm = impl->token_to_id.find(left + right);
@@ -245,10 +249,12 @@ Tokenizer Tokenizer::load(const std::string& dir_str) {
            special_map_path = dir / "special_tokens_map.json";
   json config = fs::exists(config_path) ? read_json(config_path) : json::object();
   json special_map = fs::exists(special_map_path) ? read_json(special_map_path) : json::object();
-  if (config.is_object() && config.contains("added_tokens_decoder") && config["added_tokens_decoder"].is_object()) {
+  if (config.is_object() && config.contains("added_tokens_decoder") &&
+      config["added_tokens_decoder"].is_object()) {
     for (auto it = config["added_tokens_decoder"].begin(); it != config["added_tokens_decoder"].end(); ++it) {
       const json& t = it.value();
-      std::string where = "tokenizer file " + config_path.string() + ": added_tokens_decoder[\"" + it.key() + "\"]";
+      std::string where =
+          "tokenizer file " + config_path.string() + ": added_tokens_decoder[\"" + it.key() + "\"]";
       AddedToken at;
       try {
         at.id = int32_t(std::stol(it.key()));
@@ -270,7 +276,8 @@ Tokenizer Tokenizer::load(const std::string& dir_str) {
     json a = read_json(added_path);
     GROOT_CHECK(a.is_object(), "tokenizer file ", added_path.string(), ": expected {token: id}");
     std::vector<std::string> specials;
-    if (special_map.contains("additional_special_tokens") && special_map["additional_special_tokens"].is_array()) {
+    if (special_map.contains("additional_special_tokens") &&
+        special_map["additional_special_tokens"].is_array()) {
       for (const json& s : special_map["additional_special_tokens"]) {
         if (s.is_string()) specials.push_back(s.get<std::string>());
         if (s.is_object() && s.contains("content")) specials.push_back(s["content"].get<std::string>());
@@ -281,8 +288,8 @@ Tokenizer Tokenizer::load(const std::string& dir_str) {
       if (!s.empty()) specials.push_back(s);
     }
     for (auto it = a.begin(); it != a.end(); ++it) {
-      GROOT_CHECK(it.value().is_number_integer(), "tokenizer file ", added_path.string(), ": token \"", it.key(),
-                  "\" has a non-integer id");
+      GROOT_CHECK(it.value().is_number_integer(), "tokenizer file ", added_path.string(), ": token \"",
+                  it.key(), "\" has a non-integer id");
       AddedToken at;
       at.content = it.key();
       at.id = int32_t(it.value().get<int64_t>());
@@ -290,10 +297,12 @@ Tokenizer Tokenizer::load(const std::string& dir_str) {
       impl->added.push_back(at);
     }
   }
-  std::sort(impl->added.begin(), impl->added.end(), [](const AddedToken& a, const AddedToken& b) { return a.id < b.id; });
+  std::sort(impl->added.begin(), impl->added.end(),
+            [](const AddedToken& a, const AddedToken& b) { return a.id < b.id; });
   for (size_t i = 0; i < impl->added.size(); ++i) {
     const AddedToken& at = impl->added[i];
-    GROOT_CHECK(!at.content.empty(), "tokenizer folder ", dir_str, ": added token ", at.id, " has empty content");
+    GROOT_CHECK(!at.content.empty(), "tokenizer folder ", dir_str, ": added token ", at.id,
+                " has empty content");
     uni::decode_utf8(at.content, "tokenizer folder " + dir_str + ": added token content");
     if (size_t(at.id) >= impl->id_kind.size()) {
       impl->id_kind.resize(size_t(at.id) + 1, 0);
@@ -397,9 +406,12 @@ void split_qwen2(const char32_t* cp, size_t n, Emit&& emit) {
       char32_t a = ascii_fold(cp[i + 1]);
       char32_t b = i + 2 < n ? ascii_fold(cp[i + 2]) : 0;
       size_t len = 0;
-      if (a == 's' || a == 't' || a == 'm' || a == 'd') len = 2;
-      else if ((a == 'r' || a == 'v') && b == 'e') len = 3;
-      else if (a == 'l' && b == 'l') len = 3;
+      if (a == 's' || a == 't' || a == 'm' || a == 'd')
+        len = 2;
+      else if ((a == 'r' || a == 'v') && b == 'e')
+        len = 3;
+      else if (a == 'l' && b == 'l')
+        len = 3;
       if (len) {
         emit(i, i + len);
         i += len;
@@ -476,9 +488,8 @@ std::vector<std::string> Tokenizer::pretokenize(std::string_view text) {
   Decoded d;
   decode_valid(text, d);
   std::vector<std::string> out;
-  split_qwen2(d.cp.data(), d.cp.size(), [&](size_t b, size_t e) {
-    out.emplace_back(text.substr(d.off[b], d.off[e] - d.off[b]));
-  });
+  split_qwen2(d.cp.data(), d.cp.size(),
+              [&](size_t b, size_t e) { out.emplace_back(text.substr(d.off[b], d.off[e] - d.off[b])); });
   return out;
 }
 
@@ -631,7 +642,8 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text) const {
     // Leftmost-longest: the longest added token starting at i.
     const AddedToken* best = nullptr;
     for (const AddedToken& at : im.added) {
-      if (text.compare(i, at.content.size(), at.content) == 0 && (!best || at.content.size() > best->content.size())) {
+      if (text.compare(i, at.content.size(), at.content) == 0 &&
+          (!best || at.content.size() > best->content.size())) {
         best = &at;
       }
     }
@@ -671,8 +683,8 @@ std::string Tokenizer::decode(const std::vector<int32_t>& ids, bool skip_special
   std::string out, run;
   for (size_t k = 0; k < ids.size(); ++k) {
     int32_t id = ids[k];
-    GROOT_CHECK(id >= 0 && size_t(id) < im.id_kind.size() && im.id_kind[size_t(id)] != 0, "tokenizer: id ", id,
-                " (position ", k, ") is not in the vocabulary of ", im.dir);
+    GROOT_CHECK(id >= 0 && size_t(id) < im.id_kind.size() && im.id_kind[size_t(id)] != 0, "tokenizer: id ",
+                id, " (position ", k, ") is not in the vocabulary of ", im.dir);
     if (im.id_kind[size_t(id)] == 1) {
       run += im.id_to_bytes[size_t(id)];
       continue;
@@ -689,7 +701,8 @@ std::string Tokenizer::decode(const std::vector<int32_t>& ids, bool skip_special
 std::vector<int32_t> Tokenizer::bpe_piece_for_test(std::string_view piece, bool long_path) const {
   std::vector<int32_t> out;
   if (piece.empty()) return out;
-  GROOT_CHECK(long_path || piece.size() <= kLinearBpeMax, "bpe_piece_for_test: piece longer than ", kLinearBpeMax);
+  GROOT_CHECK(long_path || piece.size() <= kLinearBpeMax, "bpe_piece_for_test: piece longer than ",
+              kLinearBpeMax);
   if (long_path) {
     impl_->bpe_long(piece, out);
   } else {
@@ -717,9 +730,17 @@ int64_t Tokenizer::size() const {
   return n;
 }
 
-int32_t Tokenizer::pad_id() const { return impl_->pad_id; }
-int32_t Tokenizer::eos_id() const { return impl_->eos_id; }
-const std::vector<AddedToken>& Tokenizer::added_tokens() const { return impl_->added; }
-const std::string& Tokenizer::dir() const { return impl_->dir; }
+int32_t Tokenizer::pad_id() const {
+  return impl_->pad_id;
+}
+int32_t Tokenizer::eos_id() const {
+  return impl_->eos_id;
+}
+const std::vector<AddedToken>& Tokenizer::added_tokens() const {
+  return impl_->added;
+}
+const std::string& Tokenizer::dir() const {
+  return impl_->dir;
+}
 
 }  // namespace groot

@@ -37,21 +37,25 @@ void compare_ids(TokenizerParityReport& r, const std::string& what, const std::v
   if (got == want) return;
   size_t d = first_diff(got, want);
   std::ostringstream os;
-  os << what << ": ids differ at position " << d << " (got " << got.size() << " ids " << ids_str(got) << ", golden "
-     << want.size() << " ids " << ids_str(want) << ")";
+  os << what << ": ids differ at position " << d << " (got " << got.size() << " ids " << ids_str(got)
+     << ", golden " << want.size() << " ids " << ids_str(want) << ")";
   r.failures.push_back(os.str());
 }
 
-void compare_text(TokenizerParityReport& r, const std::string& what, const std::string& got, const std::string& want) {
+void compare_text(TokenizerParityReport& r, const std::string& what, const std::string& got,
+                  const std::string& want) {
   ++r.checked;
   if (got == want) return;
   r.failures.push_back(what + ": got " + json(got).dump() + ", golden " + json(want).dump());
 }
 
-std::vector<int64_t> widen(const std::vector<int32_t>& v) { return std::vector<int64_t>(v.begin(), v.end()); }
+std::vector<int64_t> widen(const std::vector<int32_t>& v) {
+  return std::vector<int64_t>(v.begin(), v.end());
+}
 
 // An int64 tensor from a safetensors file (header JSON + raw little-endian data).
-std::vector<int64_t> read_safetensors_i64(const std::string& path, const std::string& name, std::vector<int64_t>* shape) {
+std::vector<int64_t> read_safetensors_i64(const std::string& path, const std::string& name,
+                                          std::vector<int64_t>* shape) {
   std::string blob = read_file(path);
   GROOT_CHECK(blob.size() >= 8, "golden file ", path, ": too small for a safetensors file");
   uint64_t header_len = 0;
@@ -88,7 +92,9 @@ std::vector<int> image_counts(const std::string& expanded) {
     size_t stop = expanded.find(end, pos);
     if (stop == std::string::npos) break;
     int n = 0;
-    for (size_t k = expanded.find(ctx, pos); k != std::string::npos && k < stop; k = expanded.find(ctx, k + ctx.size())) ++n;
+    for (size_t k = expanded.find(ctx, pos); k != std::string::npos && k < stop;
+         k = expanded.find(ctx, k + ctx.size()))
+      ++n;
     counts.push_back(n);
     pos = stop + end.size();
   }
@@ -100,7 +106,8 @@ std::vector<int> image_counts(const std::string& expanded) {
 TokenizerParityReport check_tokenizer_goldens(const std::string& golden_dir, const Tokenizer& tok) {
   namespace fs = std::filesystem;
   TokenizerParityReport r;
-  fs::path pre_path = fs::path(golden_dir) / "preprocess.json", io_path = fs::path(golden_dir) / "io.safetensors";
+  fs::path pre_path = fs::path(golden_dir) / "preprocess.json",
+           io_path = fs::path(golden_dir) / "io.safetensors";
   GROOT_CHECK(fs::exists(pre_path) || fs::exists(io_path), "golden folder ", golden_dir,
               " has neither preprocess.json nor io.safetensors: no tokenizer goldens to check");
   std::vector<std::vector<int32_t>> prompt_ids;
@@ -137,7 +144,8 @@ TokenizerParityReport check_tokenizer_goldens(const std::string& golden_dir, con
           std::vector<int> counts = image_counts(expanded_want);
           std::string chat = prompt::render_chat_template(lang, int(counts.size()));
           compare_text(r, what + " chat template", chat, p.at("chat_template_text")[b].get<std::string>());
-          compare_text(r, what + " expanded text", prompt::expand_image_placeholders(chat, counts), expanded_want);
+          compare_text(r, what + " expanded text", prompt::expand_image_placeholders(chat, counts),
+                       expanded_want);
           prompt_ids.push_back(tok.encode(expanded_want));
           compare_ids(r, what + " ids", widen(prompt_ids.back()),
                       p.at("prompt_ids_unpadded")[b].get<std::vector<int64_t>>());
@@ -155,8 +163,9 @@ TokenizerParityReport check_tokenizer_goldens(const std::string& golden_dir, con
     prompt::PromptBatch batch = prompt::pad_left(prompt_ids, tok.pad_id());
     ++r.checked;
     if (ids_shape != std::vector<int64_t>{batch.batch, batch.length}) {
-      r.failures.push_back("io.safetensors in/input_ids: shape " + ids_str(ids_shape) + ", the padded batch is [" +
-                           std::to_string(batch.batch) + "," + std::to_string(batch.length) + "]");
+      r.failures.push_back("io.safetensors in/input_ids: shape " + ids_str(ids_shape) +
+                           ", the padded batch is [" + std::to_string(batch.batch) + "," +
+                           std::to_string(batch.length) + "]");
     } else {
       compare_ids(r, "io.safetensors in/input_ids (left-padded batch)", batch.input_ids, ids);
       compare_ids(r, "io.safetensors in/attention_mask", batch.attention_mask, mask);

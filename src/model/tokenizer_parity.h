@@ -16,8 +16,9 @@
 namespace groot {
 
 struct TokenizerParityReport {
-  int checked = 0;                    // number of individual comparisons made
-  std::vector<std::string> failures;  // one line per mismatch ("tokenizer.strings[3] \"...\": ids differ ...")
+  int checked = 0;  // number of individual comparisons made
+  std::vector<std::string>
+      failures;  // one line per mismatch ("tokenizer.strings[3] \"...\": ids differ ...")
   bool ok() const { return checked > 0 && failures.empty(); }
 };
 

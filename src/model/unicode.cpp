@@ -27,7 +27,8 @@ const std::vector<uint8_t>& flag_table() {
 
 // Hangul syllable constants (Unicode ch. 3.12).
 constexpr char32_t kSBase = 0xAC00, kLBase = 0x1100, kVBase = 0x1161, kTBase = 0x11A7;
-constexpr int kLCount = 19, kVCount = 21, kTCount = 28, kNCount = kVCount * kTCount, kSCount = kLCount * kNCount;
+constexpr int kLCount = 19, kVCount = 21, kTCount = 28, kNCount = kVCount * kTCount,
+              kSCount = kLCount * kNCount;
 
 void decompose_into(char32_t cp, std::u32string& out) {
   if (cp >= kSBase && cp < kSBase + kSCount) {
@@ -57,10 +58,11 @@ char32_t compose_pair(char32_t a, char32_t b) {
     return a + (b - kTBase);
   }
   const ComposeEntry* end = kComposeTable + kNumComposeEntries;
-  const ComposeEntry* it = std::lower_bound(kComposeTable, end, std::make_pair(a, b),
-                                            [](const ComposeEntry& e, const std::pair<char32_t, char32_t>& k) {
-                                              return e.first != k.first ? e.first < k.first : e.second < k.second;
-                                            });
+  const ComposeEntry* it =
+      std::lower_bound(kComposeTable, end, std::make_pair(a, b),
+                       [](const ComposeEntry& e, const std::pair<char32_t, char32_t>& k) {
+                         return e.first != k.first ? e.first < k.first : e.second < k.second;
+                       });
   if (it != end && it->first == a && it->second == b) return it->composite;
   return 0;
 }
@@ -69,8 +71,12 @@ char32_t compose_pair(char32_t a, char32_t b) {
 
 static_assert(sizeof(char32_t) == sizeof(uint32_t), "char32_t must be 32-bit");
 
-uint8_t flags(char32_t cp) { return cp < kMaxCp ? flag_table()[cp] : 0; }
-const uint8_t* flag_table_data() { return flag_table().data(); }
+uint8_t flags(char32_t cp) {
+  return cp < kMaxCp ? flag_table()[cp] : 0;
+}
+const uint8_t* flag_table_data() {
+  return flag_table().data();
+}
 
 uint8_t ccc(char32_t cp) {
   if (cp < 0x300) return 0;

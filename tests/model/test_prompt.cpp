@@ -28,7 +28,8 @@ json preprocess_json() {
 }
 
 // Minimal safetensors reader for int64 tensors: returns {shape, values}.
-std::pair<std::vector<int64_t>, std::vector<int64_t>> read_i64(const std::string& path, const std::string& name) {
+std::pair<std::vector<int64_t>, std::vector<int64_t>> read_i64(const std::string& path,
+                                                               const std::string& name) {
   std::string blob = groot::read_file(path);
   uint64_t header_len = 0;
   std::memcpy(&header_len, blob.data(), 8);
@@ -52,8 +53,8 @@ std::string error_of(F&& f) {
   return "<no groot::Error thrown>";
 }
 
-const std::vector<std::string> kGoldenInstructions = {"Pick up the blue block and insert it into the MCX card slot.",
-                                                      "pick up the red cube"};
+const std::vector<std::string> kGoldenInstructions = {
+    "Pick up the blue block and insert it into the MCX card slot.", "pick up the red cube"};
 
 }  // namespace
 
@@ -79,7 +80,8 @@ TEST(Prompt, GoldenBatchMatchesIoSafetensors) {
   ASSERT_EQ(mask_shape, (std::vector<int64_t>{2, 206}));
   int per_image = pr::image_token_count(252, 252);
   EXPECT_EQ(per_image, 81);
-  pr::PromptBatch batch = pr::encode_prompts(eagle(), kGoldenInstructions, {{per_image, per_image}, {per_image, per_image}});
+  pr::PromptBatch batch =
+      pr::encode_prompts(eagle(), kGoldenInstructions, {{per_image, per_image}, {per_image, per_image}});
   EXPECT_EQ(batch.batch, 2);
   EXPECT_EQ(batch.length, 206);
   EXPECT_EQ(batch.input_ids, ids);
@@ -91,10 +93,12 @@ TEST(Prompt, GoldenBatchMatchesIoSafetensors) {
 
 TEST(Prompt, ReferenceWorkedExample) {
   // groot_n16_reference.md §2.4: 2 views at 252x252 -> L = 203
-  std::vector<int32_t> ids = eagle().encode(pr::build_prompt_text("pick up the red cube and place it in the bowl", {81, 81}));
+  std::vector<int32_t> ids =
+      eagle().encode(pr::build_prompt_text("pick up the red cube and place it in the bowl", {81, 81}));
   ASSERT_EQ(ids.size(), 203u);
-  std::vector<int32_t> head = {151644, 8948, 198, 2610, 525, 264, 10950, 17847, 13, 151645, 198, 151644, 872, 198,
-                               29245, 705, 279, 2518, 23739, 323, 1992, 432, 304, 279, 19212, 27, 1805, 220, 16, 29, 151670};
+  std::vector<int32_t> head = {151644, 8948, 198,   2610,  525,  264, 10950, 17847, 13,    151645, 198,
+                               151644, 872,  198,   29245, 705,  279, 2518,  23739, 323,   1992,   432,
+                               304,    279,  19212, 27,    1805, 220, 16,    29,    151670};
   EXPECT_EQ(std::vector<int32_t>(ids.begin(), ids.begin() + long(head.size())), head);
   EXPECT_EQ(std::vector<int32_t>(ids.end() - 2, ids.end()), (std::vector<int32_t>{151645, 198}));
   // k >= 10 spells "<image 10>" with one token per digit
@@ -140,8 +144,11 @@ TEST(Prompt, PlaceholderExpansionEdgeCases) {
   EXPECT_EQ(pr::expand_image_placeholders("a<image-2>b<image-1>", {1, 2}),
             "a<image 2><img><IMG_CONTEXT><IMG_CONTEXT></img>b<image 1><img><IMG_CONTEXT></img>");
   EXPECT_EQ(pr::expand_image_placeholders("<image-01>", {1}), "<image 1><img><IMG_CONTEXT></img>");
-  EXPECT_EQ(pr::expand_image_placeholders("<image-> <image-x> <<image 1> <img>", {1}), "<image-> <image-x> <<image 1> <img>");
-  EXPECT_NE(error_of([] { pr::expand_image_placeholders("<image-3>", {81, 81}); }).find("refers to image 3"),
+  EXPECT_EQ(pr::expand_image_placeholders("<image-> <image-x> <<image 1> <img>", {1}),
+            "<image-> <image-x> <<image 1> <img>");
+  EXPECT_NE(error_of([] {
+              pr::expand_image_placeholders("<image-3>", {81, 81});
+            }).find("refers to image 3"),
             std::string::npos);
   EXPECT_NE(error_of([] { pr::expand_image_placeholders("<image-0>", {81}); }).find("refers to image 0"),
             std::string::npos);
@@ -163,9 +170,13 @@ TEST(Prompt, PadLeft) {
   pr::PromptBatch e = pr::pad_left({}, 7);
   EXPECT_EQ(e.batch, 0);
   EXPECT_EQ(e.length, 0);
-  EXPECT_NE(error_of([] { pr::encode_prompts(eagle(), {"a", "b"}, {{81}}); }).find("2 languages but 1 image lists"),
+  EXPECT_NE(error_of([] {
+              pr::encode_prompts(eagle(), {"a", "b"}, {{81}});
+            }).find("2 languages but 1 image lists"),
             std::string::npos);
-  EXPECT_NE(error_of([] { pr::formalize_language("bad \xFF"); }).find("language instruction: invalid UTF-8 at byte 4"),
+  EXPECT_NE(error_of([] {
+              pr::formalize_language("bad \xFF");
+            }).find("language instruction: invalid UTF-8 at byte 4"),
             std::string::npos);
 }
 
@@ -185,13 +196,15 @@ TEST(TokenizerParity, GoldenFolderPassesAndMismatchesAreNamed) {
   EXPECT_FALSE(bad.ok());
   bool named_string = false, named_prompt = false;
   for (const auto& f : bad.failures) {
-    named_string |= f.find("tokenizer.strings[1]") != std::string::npos && f.find("position 3") != std::string::npos;
+    named_string |=
+        f.find("tokenizer.strings[1]") != std::string::npos && f.find("position 3") != std::string::npos;
     named_prompt |= f.find("prompts[1] expanded text") != std::string::npos;
   }
   EXPECT_TRUE(named_string);
   EXPECT_TRUE(named_prompt);
 
   groot::test::TempDir empty;
-  EXPECT_NE(error_of([&] { groot::check_tokenizer_goldens(empty.path.string(), eagle()); }).find("has neither"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] { groot::check_tokenizer_goldens(empty.path.string(), eagle()); }).find("has neither"),
+      std::string::npos);
 }

@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <random>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <thread>
 
 #include "model/tokenizer.h"
@@ -28,7 +28,9 @@ const Tokenizer& eagle() {
   return tok;
 }
 
-std::string fixture(const std::string& name) { return std::string(GROOT_SOURCE_DIR) + "/tests/fixtures/tokenizer/" + name; }
+std::string fixture(const std::string& name) {
+  return std::string(GROOT_SOURCE_DIR) + "/tests/fixtures/tokenizer/" + name;
+}
 
 std::vector<json> read_jsonl(const std::string& path) {
   std::ifstream in(path);
@@ -40,9 +42,13 @@ std::vector<json> read_jsonl(const std::string& path) {
   return out;
 }
 
-std::vector<int32_t> ids_of(const json& j) { return j.get<std::vector<int32_t>>(); }
+std::vector<int32_t> ids_of(const json& j) {
+  return j.get<std::vector<int32_t>>();
+}
 
-std::u32string u32(const std::string& s) { return groot::unicode::decode_utf8(s, "test"); }
+std::u32string u32(const std::string& s) {
+  return groot::unicode::decode_utf8(s, "test");
+}
 
 template <typename F>
 std::string error_of(F&& f) {
@@ -92,7 +98,8 @@ TEST(TokenizerGolden, SpecialIdsAndSize) {
 TEST(TokenizerGolden, HuggingFaceReferenceIds) {
   std::string path = fixture("hf_ids.jsonl");
   if (!fs::exists(path)) {
-    GTEST_SKIP() << path << " not generated yet: run `python3 tools/tokenizer_goldens.py ../shared/eagle_tokenizer "
+    GTEST_SKIP() << path
+                 << " not generated yet: run `python3 tools/tokenizer_goldens.py ../shared/eagle_tokenizer "
                  << "tests/fixtures/tokenizer/hf_ids.jsonl` on a machine with transformers";
   }
   std::vector<json> cases = read_jsonl(path);
@@ -118,8 +125,12 @@ TEST(TokenizerGolden, HuggingFaceReferenceIds) {
 }
 
 TEST(TokenizerGolden, ThreadsAgree) {
-  std::vector<std::string> texts = {"Hello world", "机器人抓取红色方块", "emoji 🤖👍 and\ttabs", "don't I'm",
-                                    "<|im_start|>user\nhi<|im_end|>\n", std::string(500, 'a') + " tail"};
+  std::vector<std::string> texts = {"Hello world",
+                                    "机器人抓取红色方块",
+                                    "emoji 🤖👍 and\ttabs",
+                                    "don't I'm",
+                                    "<|im_start|>user\nhi<|im_end|>\n",
+                                    std::string(500, 'a') + " tail"};
   std::vector<std::vector<int32_t>> want;
   for (const auto& t : texts) want.push_back(eagle().encode(t));
   std::vector<std::thread> threads;
@@ -165,8 +176,9 @@ TEST(Tokenizer, DecodeSkipsOnlySpecialTokensAndReplacesBrokenUtf8) {
 
 TEST(Tokenizer, RoundTripIsNfc) {
   const Tokenizer& t = eagle();
-  for (const std::string s : {"Hello world", "naïve café — déjà vu", "e\xCC\x81 and A\xCC\x8A", "한국어 텍스트",
-                              "\xE1\x84\x80\xE1\x85\xA1\xE1\x86\xA8", "tabs\t\tand\r\nCRLF  ", "🤖👍🏽🇺🇸"}) {
+  for (const std::string s :
+       {"Hello world", "naïve café — déjà vu", "e\xCC\x81 and A\xCC\x8A", "한국어 텍스트",
+        "\xE1\x84\x80\xE1\x85\xA1\xE1\x86\xA8", "tabs\t\tand\r\nCRLF  ", "🤖👍🏽🇺🇸"}) {
     std::string nfc = groot::unicode::encode_utf8(groot::unicode::nfc(u32(s)));
     EXPECT_EQ(t.decode(t.encode(s)), nfc) << s;
   }
@@ -174,9 +186,11 @@ TEST(Tokenizer, RoundTripIsNfc) {
 
 TEST(Tokenizer, Errors) {
   const Tokenizer& t = eagle();
-  EXPECT_NE(error_of([&] { t.encode("bad \xC3\x28 utf8"); }).find("not valid UTF-8 (byte 4"), std::string::npos);
-  EXPECT_NE(error_of([&] { t.encode("\xED\xA0\x80"); }).find("not valid UTF-8"), std::string::npos);  // surrogate
-  EXPECT_NE(error_of([&] { t.encode("\xC0\xAF"); }).find("not valid UTF-8"), std::string::npos);      // overlong
+  EXPECT_NE(error_of([&] { t.encode("bad \xC3\x28 utf8"); }).find("not valid UTF-8 (byte 4"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { t.encode("\xED\xA0\x80"); }).find("not valid UTF-8"),
+            std::string::npos);                                                                   // surrogate
+  EXPECT_NE(error_of([&] { t.encode("\xC0\xAF"); }).find("not valid UTF-8"), std::string::npos);  // overlong
   EXPECT_NE(error_of([&] { t.decode({1, 999999}); }).find("id 999999 (position 1)"), std::string::npos);
   EXPECT_NE(error_of([&] { t.decode({-3}); }).find("id -3"), std::string::npos);
   EXPECT_NE(error_of([&] { t.id_to_token(151680); }).find("id 151680"), std::string::npos);
@@ -198,8 +212,8 @@ namespace {
 
 // Writes a byte-level tokenizer: the 256 byte tokens (ids 0..255), then `extra` tokens, `merges`,
 // and `added` (a tokenizer_config.json added_tokens_decoder object, may be empty).
-void write_tiny(const fs::path& dir, const std::vector<std::string>& extra, const std::vector<std::string>& merges,
-                const json& added = json::object()) {
+void write_tiny(const fs::path& dir, const std::vector<std::string>& extra,
+                const std::vector<std::string>& merges, const json& added = json::object()) {
   // GPT-2 byte -> unicode map
   json vocab = json::object();
   int n = 0;
@@ -260,20 +274,24 @@ TEST(TokenizerBpe, AddedTokenStripOptions) {
 
 TEST(TokenizerBpe, LoadErrorsNameTheFile) {
   groot::test::TempDir d;
-  EXPECT_NE(error_of([&] { Tokenizer::load((d / "missing").string()); }).find("does not exist"), std::string::npos);
+  EXPECT_NE(error_of([&] { Tokenizer::load((d / "missing").string()); }).find("does not exist"),
+            std::string::npos);
   EXPECT_NE(error_of([&] { Tokenizer::load(d.path.string()); }).find("has no vocab.json"), std::string::npos);
 
   write_tiny(d.path, {"aa"}, {"a a"});
   groot::write_file_atomic(d / "vocab.json", "{\"a\": 0, ");
-  EXPECT_NE(error_of([&] { Tokenizer::load(d.path.string()); }).find("vocab.json: not valid JSON"), std::string::npos);
+  EXPECT_NE(error_of([&] { Tokenizer::load(d.path.string()); }).find("vocab.json: not valid JSON"),
+            std::string::npos);
 
   write_tiny(d.path, {"aa"}, {"a a", "a b c"});
-  EXPECT_NE(error_of([&] { Tokenizer::load(d.path.string()); }).find("merges.txt line 3: expected \"left right\""),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] { Tokenizer::load(d.path.string()); }).find("merges.txt line 3: expected \"left right\""),
+      std::string::npos);
 
   write_tiny(d.path, {"aa"}, {"a a", "a q"});
-  EXPECT_NE(error_of([&] { Tokenizer::load(d.path.string()); }).find("merges.txt line 3: merged token \"aq\""),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] { Tokenizer::load(d.path.string()); }).find("merges.txt line 3: merged token \"aq\""),
+      std::string::npos);
 
   write_tiny(d.path, {"aa"}, {"a a", "zz a"});
   EXPECT_NE(error_of([&] { Tokenizer::load(d.path.string()); }).find("merge part \"zz\""), std::string::npos);
@@ -284,8 +302,9 @@ TEST(TokenizerBpe, LoadErrorsNameTheFile) {
 
   write_tiny(d.path, {}, {});
   groot::write_file_atomic(d / "tokenizer_config.json", R"({"pad_token": "<nope>"})");
-  EXPECT_NE(error_of([&] { Tokenizer::load(d.path.string()); }).find("pad_token \"<nope>\" is not a known token"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] { Tokenizer::load(d.path.string()); }).find("pad_token \"<nope>\" is not a known token"),
+      std::string::npos);
 
   json vocab = {{"a", 0}};
   groot::write_file_atomic(d / "vocab.json", vocab.dump());
@@ -345,7 +364,12 @@ TEST(TokenizerUnicode, Utf8Helpers) {
   EXPECT_EQ(find_invalid_utf8("ok \xE2\x82"), 3u);
   EXPECT_EQ(find_invalid_utf8("\xF4\x90\x80\x80"), 0u);  // > U+10FFFF
   // maximal subparts: E2 82 (truncated) is one U+FFFD; a lone continuation byte is one
-  EXPECT_EQ(decode_utf8_lossy("a\xE2\x82" "b\x80" "c"), "a\xEF\xBF\xBD" "b\xEF\xBF\xBD" "c");
+  EXPECT_EQ(decode_utf8_lossy("a\xE2\x82"
+                              "b\x80"
+                              "c"),
+            "a\xEF\xBF\xBD"
+            "b\xEF\xBF\xBD"
+            "c");
   EXPECT_EQ(decode_utf8_lossy("\xF0\x9F\xA4"), "\xEF\xBF\xBD");
   EXPECT_EQ(decode_utf8_lossy("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");
   EXPECT_EQ(encode_utf8(decode_utf8("\xF0\x9F\xA4\x96 é", "t")), "\xF0\x9F\xA4\x96 é");
@@ -360,14 +384,14 @@ TEST(TokenizerUnicode, Utf8Helpers) {
 TEST(TokenizerBpe, ArrayAndHeapPathsAgree) {
   const Tokenizer& t = eagle();
   std::mt19937 rng(7);
-  const std::vector<std::string> alphabet = {"a", "e", "t", "in", "the", " ", "  ", "é", "中", "🤖", "1", "!", "\n",
-                                             "ing", "er", "\xF0", "\x80"};
+  const std::vector<std::string> alphabet = {"a",    "e", "t", "in", "the", " ",  "  ",   "é",   "中",
+                                             "🤖", "1", "!", "\n", "ing", "er", "\xF0", "\x80"};
   for (int k = 0; k < 2000; ++k) {
     std::string piece;
     size_t target = 2 + rng() % 46;
     while (piece.size() < target) piece += alphabet[rng() % alphabet.size()];
     if (piece.size() > 48) piece.resize(48);
-    ASSERT_EQ(t.bpe_piece_for_test(piece, false), t.bpe_piece_for_test(piece, true)) << json(std::vector<int>(
-        piece.begin(), piece.end())).dump();
+    ASSERT_EQ(t.bpe_piece_for_test(piece, false), t.bpe_piece_for_test(piece, true))
+        << json(std::vector<int>(piece.begin(), piece.end())).dump();
   }
 }
