@@ -24,13 +24,15 @@ namespace uni = groot::unicode;
 // GPT-2 byte <-> unicode map: printable bytes map to themselves, the other 68 bytes to U+0100.. in order.
 struct ByteLevel {
   char32_t byte_to_char[256];
-  std::unordered_map<char32_t, uint8_t> char_to_byte;
+  uint8_t char_to_byte[0x144] = {};  // every byte-level character is below U+0144
+  bool has_byte[0x144] = {};
   ByteLevel() {
     int n = 0;
     for (int b = 0; b < 256; ++b) {
       bool printable = (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
       byte_to_char[b] = printable ? char32_t(b) : char32_t(256 + n++);
       char_to_byte[byte_to_char[b]] = uint8_t(b);
+      has_byte[byte_to_char[b]] = true;
     }
   }
 };
@@ -122,10 +124,10 @@ constexpr size_t kMaxCacheEntries = 200000;
 
 struct Tokenizer::Impl {
   std::string dir;
-  std::vector<std::string> id_to_token;                  // byte-level form (vocab) or content (added)
-  std::vector<std::string> id_to_bytes;                  // raw bytes for vocab ids
-  std::vector<uint8_t> id_kind;                          // 0 = unused id, 1 = vocab, 2 = added
-  std::unordered_map<std::string, int32_t> token_to_id;  // byte-level form + added contents
+  std::vector<std::string> id_to_token;                       // byte-level form (vocab) or content (added)
+  std::vector<std::string> id_to_bytes;                       // raw bytes for vocab ids
+  std::vector<uint8_t> id_kind;                               // 0 = unused id, 1 = vocab, 2 = added
+  std::unordered_map<std::string_view, int32_t> token_to_id;  // views into id_to_token
   int32_t byte_to_id[256];
   MergeTable merges;
   std::vector<AddedToken> added;
@@ -145,6 +147,116 @@ struct Tokenizer::Impl {
 // ---------------------------------------------------------------------------------------------
 // Loading
 
+namespace {
+
+// Fast path for vocab.json, a flat JSON object {"token": integer, ...}: appends the entries and
+// returns true, or returns false on anything unexpected (the caller then falls back to nlohmann
+// for a precise error or an unusual but valid layout).
+bool parse_flat_vocab(std::string_view s, std::vector<std::pair<std::string, int64_t>>& out) {
+  size_t i = 0, n = s.size();
+  auto ws = [&] {
+    while (i < n && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t')) ++i;
+  };
+  auto hex4 = [&](size_t at, uint32_t* v) {
+    if (at + 4 > n) return false;
+    *v = 0;
+    for (size_t k = at; k < at + 4; ++k) {
+      char c = s[k];
+      int d = c >= '0' && c <= '9'   ? c - '0'
+              : c >= 'a' && c <= 'f' ? c - 'a' + 10
+              : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                     : -1;
+      if (d < 0) return false;
+      *v = *v * 16 + uint32_t(d);
+    }
+    return true;
+  };
+  ws();
+  if (i >= n || s[i++] != '{') return false;
+  ws();
+  if (i < n && s[i] == '}') return false;  // empty: let the slow path report it
+  while (true) {
+    ws();
+    if (i >= n || s[i++] != '"') return false;
+    std::string key;
+    while (true) {
+      if (i >= n) return false;
+      char c = s[i++];
+      if (c == '"') break;
+      if (static_cast<unsigned char>(c) < 0x20) return false;
+      if (c != '\\') {
+        key.push_back(c);
+        continue;
+      }
+      if (i >= n) return false;
+      char e = s[i++];
+      switch (e) {
+        case '"':
+          key.push_back('"');
+          break;
+        case '\\':
+          key.push_back('\\');
+          break;
+        case '/':
+          key.push_back('/');
+          break;
+        case 'b':
+          key.push_back('\b');
+          break;
+        case 'f':
+          key.push_back('\f');
+          break;
+        case 'n':
+          key.push_back('\n');
+          break;
+        case 'r':
+          key.push_back('\r');
+          break;
+        case 't':
+          key.push_back('\t');
+          break;
+        case 'u': {
+          uint32_t cp;
+          if (!hex4(i, &cp)) return false;
+          i += 4;
+          if (cp >= 0xD800 && cp <= 0xDBFF) {  // surrogate pair
+            uint32_t lo;
+            if (i + 6 > n || s[i] != '\\' || s[i + 1] != 'u' || !hex4(i + 2, &lo) || lo < 0xDC00 ||
+                lo > 0xDFFF)
+              return false;
+            i += 6;
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+          } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+            return false;
+          }
+          uni::append_utf8(key, cp);
+          break;
+        }
+        default:
+          return false;
+      }
+    }
+    ws();
+    if (i >= n || s[i++] != ':') return false;
+    ws();
+    size_t d0 = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9') ++i;
+    if (i == d0 || i - d0 > 12 || (s[d0] == '0' && i - d0 > 1)) return false;
+    int64_t v = 0;
+    for (size_t k = d0; k < i; ++k) v = v * 10 + (s[k] - '0');
+    out.emplace_back(std::move(key), v);
+    ws();
+    if (i >= n) return false;
+    char c = s[i++];
+    if (c == '}') break;
+    if (c != ',') return false;
+  }
+  ws();
+  return i == n;
+}
+
+}  // namespace
+
 Tokenizer Tokenizer::load(const std::string& dir_str) {
   namespace fs = std::filesystem;
   fs::path dir(dir_str);
@@ -159,92 +271,36 @@ Tokenizer Tokenizer::load(const std::string& dir_str) {
   impl->dir = dir_str;
   const ByteLevel& bl = byte_level();
 
-  // vocab.json ------------------------------------------------------------------------------
-  json vocab = read_json(vocab_path);
-  GROOT_CHECK(vocab.is_object() && !vocab.empty(), "tokenizer file ", vocab_path.string(),
-              ": expected a non-empty JSON object {token: id}");
-  int64_t max_id = -1;
-  for (auto it = vocab.begin(); it != vocab.end(); ++it) {
-    GROOT_CHECK(it.value().is_number_integer(), "tokenizer file ", vocab_path.string(), ": token \"",
-                it.key(), "\" has a non-integer id");
-    int64_t id = it.value().get<int64_t>();
-    GROOT_CHECK(id >= 0 && id < (int64_t(1) << 30), "tokenizer file ", vocab_path.string(), ": token \"",
-                it.key(), "\" has id ", id, " outside [0, 2^30)");
-    max_id = std::max(max_id, id);
-  }
-  impl->id_to_token.resize(size_t(max_id + 1));
-  impl->id_to_bytes.resize(size_t(max_id + 1));
-  impl->id_kind.assign(size_t(max_id + 1), 0);
-  impl->token_to_id.reserve(vocab.size() * 2);
-  for (auto it = vocab.begin(); it != vocab.end(); ++it) {
-    int32_t id = int32_t(it.value().get<int64_t>());
-    const std::string& tok = it.key();
-    GROOT_CHECK(impl->id_kind[size_t(id)] == 0, "tokenizer file ", vocab_path.string(), ": id ", id,
-                " is used by two tokens (\"", impl->id_to_token[size_t(id)], "\" and \"", tok, "\")");
-    std::u32string cps = uni::decode_utf8(tok, "tokenizer file " + vocab_path.string());
-    std::string bytes;
-    for (char32_t c : cps) {
-      auto f = bl.char_to_byte.find(c);
-      if (f != bl.char_to_byte.end()) {
-        bytes.push_back(char(f->second));
-      } else {  // not a byte-level character: keep its UTF-8 (never produced by encode)
-        uni::append_utf8(bytes, c);
+  // vocab.json: entries -----------------------------------------------------------------------
+  std::vector<std::pair<std::string, int64_t>> vocab;
+  {
+    std::string text = read_file(vocab_path);
+    vocab.reserve(text.size() / 16);
+    if (!parse_flat_vocab(text, vocab)) {
+      vocab.clear();
+      json j;
+      try {
+        j = json::parse(text);
+      } catch (const json::exception& e) {
+        fail("tokenizer file ", vocab_path.string(), ": not valid JSON: ", e.what());
+      }
+      GROOT_CHECK(j.is_object() && !j.empty(), "tokenizer file ", vocab_path.string(),
+                  ": expected a non-empty JSON object {token: id}");
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        GROOT_CHECK(it.value().is_number_integer(), "tokenizer file ", vocab_path.string(), ": token \"",
+                    it.key(), "\" has a non-integer id");
+        vocab.emplace_back(it.key(), it.value().get<int64_t>());
       }
     }
-    impl->id_to_token[size_t(id)] = tok;
-    impl->id_to_bytes[size_t(id)] = std::move(bytes);
-    impl->id_kind[size_t(id)] = 1;
-    impl->token_to_id.emplace(tok, id);
   }
-  for (int b = 0; b < 256; ++b) {
-    std::string s;
-    uni::append_utf8(s, bl.byte_to_char[b]);
-    auto f = impl->token_to_id.find(s);
-    GROOT_CHECK(f != impl->token_to_id.end(), "tokenizer file ", vocab_path.string(), ": byte ", b,
-                " has no token (\"", s, "\"); not a byte-level BPE vocabulary");
-    impl->byte_to_id[b] = f->second;
+  int64_t max_id = -1;
+  for (const auto& [tok, id] : vocab) {
+    GROOT_CHECK(id >= 0 && id < (int64_t(1) << 30), "tokenizer file ", vocab_path.string(), ": token \"", tok,
+                "\" has id ", id, " outside [0, 2^30)");
+    max_id = std::max(max_id, id);
   }
 
-  // merges.txt ------------------------------------------------------------------------------
-  {
-    std::string text = read_file(merges_path);
-    impl->merges.reserve(size_t(std::count(text.begin(), text.end(), '\n')) + 16);
-    size_t pos = 0;
-    int64_t line_no = 0;
-    int32_t rank = 0;
-    while (pos < text.size()) {
-      size_t eol = text.find('\n', pos);
-      if (eol == std::string::npos) eol = text.size();
-      std::string_view line(text.data() + pos, eol - pos);
-      pos = eol + 1;
-      ++line_no;
-      // Python: line.strip(); skip a "#version" first line and empty lines.
-      while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
-        line.remove_suffix(1);
-      while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
-      if (line.empty() || (line_no == 1 && line.rfind("#version", 0) == 0)) continue;
-      size_t sp = line.find(' ');
-      GROOT_CHECK(sp != std::string_view::npos && line.find(' ', sp + 1) == std::string_view::npos,
-                  "tokenizer file ", merges_path.string(), " line ", line_no,
-                  ": expected \"left right\", got \"", std::string(line), "\"");
-      std::string left(line.substr(0, sp)), right(line.substr(sp + 1));
-      auto fl = impl->token_to_id.find(left), fr = impl->token_to_id.find(right),
-           fm = impl->token_to_id.find(left + right);
-      GROOT_CHECK(fl != impl->token_to_id.end() && fr != impl->token_to_id.end(), "tokenizer file ",
-                  merges_path.string(), " line ", line_no, ": merge part \"",
-                  fl == impl->token_to_id.end() ? left : right, "\" is not in vocab.json");
-      GROOT_CHECK(fm != impl->token_to_id.end(), "tokenizer file ", merges_path.string(), " line ", line_no,
-                  ": merged token \"", left + right, "\" is not in vocab.json");
-      // A repeated pair keeps its last rank (as both HF implementations do).
-      impl->merges.assign(pair_key(fl->second, fr->second), MergeVal{rank, fm->second});
-      ++rank;
-    }
-    // Only a byte-alphabet vocabulary can do without merges; otherwise the file is truncated/empty.
-    GROOT_CHECK(impl->merges.size() > 0 || vocab.size() <= 256, "tokenizer file ", merges_path.string(),
-                ": no merges, but vocab.json has ", vocab.size(), " tokens (truncated or wrong file?)");
-  }
-
-  // added tokens ----------------------------------------------------------------------------
+  // added tokens (read before sizing the id tables) --------------------------------------------
   fs::path config_path = dir / "tokenizer_config.json", added_path = dir / "added_tokens.json",
            special_map_path = dir / "special_tokens_map.json";
   json config = fs::exists(config_path) ? read_json(config_path) : json::object();
@@ -292,28 +348,115 @@ Tokenizer Tokenizer::load(const std::string& dir_str) {
                   it.key(), "\" has a non-integer id");
       AddedToken at;
       at.content = it.key();
-      at.id = int32_t(it.value().get<int64_t>());
+      int64_t id = it.value().get<int64_t>();
+      GROOT_CHECK(id >= 0 && id < (1 << 30), "tokenizer file ", added_path.string(), ": token \"", at.content,
+                  "\" has id ", id, " outside [0, 2^30)");
+      at.id = int32_t(id);
       at.special = std::find(specials.begin(), specials.end(), at.content) != specials.end();
       impl->added.push_back(at);
     }
   }
   std::sort(impl->added.begin(), impl->added.end(),
             [](const AddedToken& a, const AddedToken& b) { return a.id < b.id; });
+  for (const AddedToken& at : impl->added) max_id = std::max<int64_t>(max_id, at.id);
+
+  // id tables (sized once: token_to_id holds views into id_to_token) ---------------------------
+  impl->id_to_token.resize(size_t(max_id + 1));
+  impl->id_to_bytes.resize(size_t(max_id + 1));
+  impl->id_kind.assign(size_t(max_id + 1), 0);
+  impl->token_to_id.reserve(vocab.size() + impl->added.size() + 16);
+  std::string vocab_what = "tokenizer file " + vocab_path.string();
+  for (auto& [tok, id64] : vocab) {
+    size_t id = size_t(id64);
+    GROOT_CHECK(impl->id_kind[id] == 0, "tokenizer file ", vocab_path.string(), ": id ", id,
+                " is used by two tokens (\"", impl->id_to_token[id], "\" and \"", tok, "\")");
+    GROOT_CHECK(uni::find_invalid_utf8(tok) == std::string_view::npos, vocab_what, ": token with id ", id,
+                " is not valid UTF-8");
+    std::string bytes;
+    bytes.reserve(tok.size());
+    for (size_t k = 0; k < tok.size();) {  // byte-level characters -> raw bytes
+      unsigned char b = static_cast<unsigned char>(tok[k]);
+      size_t len = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;  // valid UTF-8 (checked above)
+      char32_t c = len == 1 ? b : len == 2 ? ((b & 0x1F) << 6) | (tok[k + 1] & 0x3F) : 0x10000;
+      if (c < 0x144 && bl.has_byte[c]) {
+        bytes.push_back(char(bl.char_to_byte[c]));
+      } else {  // not a byte-level character: keep its UTF-8 (never produced by encode)
+        bytes.append(tok, k, len);
+      }
+      k += len;
+    }
+    impl->id_to_token[id] = std::move(tok);
+    impl->id_to_bytes[id] = std::move(bytes);
+    impl->id_kind[id] = 1;
+    impl->token_to_id.emplace(impl->id_to_token[id], int32_t(id));
+  }
+  const size_t vocab_size = vocab.size();
+  vocab.clear();
+  vocab.shrink_to_fit();
+  for (int b = 0; b < 256; ++b) {
+    std::string s;
+    uni::append_utf8(s, bl.byte_to_char[b]);
+    auto f = impl->token_to_id.find(s);
+    GROOT_CHECK(f != impl->token_to_id.end(), "tokenizer file ", vocab_path.string(), ": byte ", b,
+                " has no token (\"", s, "\"); not a byte-level BPE vocabulary");
+    impl->byte_to_id[b] = f->second;
+  }
+
+  // merges.txt ------------------------------------------------------------------------------
+  {
+    std::string text = read_file(merges_path);
+    impl->merges.reserve(size_t(std::count(text.begin(), text.end(), '\n')) + 16);
+    size_t pos = 0;
+    int64_t line_no = 0;
+    int32_t rank = 0;
+    std::string joined;
+    while (pos < text.size()) {
+      size_t eol = text.find('\n', pos);
+      if (eol == std::string::npos) eol = text.size();
+      std::string_view line(text.data() + pos, eol - pos);
+      pos = eol + 1;
+      ++line_no;
+      // Python: line.strip(); skip a "#version" first line and empty lines.
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+        line.remove_suffix(1);
+      while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+      if (line.empty() || (line_no == 1 && line.rfind("#version", 0) == 0)) continue;
+      size_t sp = line.find(' ');
+      GROOT_CHECK(sp != std::string_view::npos && line.find(' ', sp + 1) == std::string_view::npos,
+                  "tokenizer file ", merges_path.string(), " line ", line_no,
+                  ": expected \"left right\", got \"", std::string(line), "\"");
+      std::string_view left = line.substr(0, sp), right = line.substr(sp + 1);
+      joined.assign(left);
+      joined.append(right);
+      auto fl = impl->token_to_id.find(left), fr = impl->token_to_id.find(right),
+           fm = impl->token_to_id.find(joined);
+      GROOT_CHECK(fl != impl->token_to_id.end() && fr != impl->token_to_id.end(), "tokenizer file ",
+                  merges_path.string(), " line ", line_no, ": merge part \"",
+                  std::string(fl == impl->token_to_id.end() ? left : right), "\" is not in vocab.json");
+      GROOT_CHECK(fm != impl->token_to_id.end(), "tokenizer file ", merges_path.string(), " line ", line_no,
+                  ": merged token \"", joined, "\" is not in vocab.json");
+      // A repeated pair keeps its last rank (as both HF implementations do).
+      impl->merges.assign(pair_key(fl->second, fr->second), MergeVal{rank, fm->second});
+      ++rank;
+    }
+    // Only a byte-alphabet vocabulary can do without merges; otherwise the file is truncated/empty.
+    GROOT_CHECK(impl->merges.size() > 0 || vocab_size <= 256, "tokenizer file ", merges_path.string(),
+                ": no merges, but vocab.json has ", vocab_size, " tokens (truncated or wrong file?)");
+  }
+
+  // added tokens into the id tables --------------------------------------------------------------
   for (size_t i = 0; i < impl->added.size(); ++i) {
     const AddedToken& at = impl->added[i];
     GROOT_CHECK(!at.content.empty(), "tokenizer folder ", dir_str, ": added token ", at.id,
                 " has empty content");
     uni::decode_utf8(at.content, "tokenizer folder " + dir_str + ": added token content");
-    if (size_t(at.id) >= impl->id_kind.size()) {
-      impl->id_kind.resize(size_t(at.id) + 1, 0);
-      impl->id_to_token.resize(size_t(at.id) + 1);
-      impl->id_to_bytes.resize(size_t(at.id) + 1);
-    }
-    GROOT_CHECK(impl->id_kind[size_t(at.id)] != 2, "tokenizer folder ", dir_str, ": added token id ", at.id,
+    size_t id = size_t(at.id);
+    GROOT_CHECK(impl->id_kind[id] != 2, "tokenizer folder ", dir_str, ": added token id ", at.id,
                 " appears twice");
-    impl->id_kind[size_t(at.id)] = 2;
-    impl->id_to_token[size_t(at.id)] = at.content;
-    impl->token_to_id[at.content] = at.id;
+    if (impl->id_kind[id] == 1) impl->token_to_id.erase(impl->id_to_token[id]);
+    impl->id_kind[id] = 2;
+    impl->id_to_token[id] = at.content;
+    impl->token_to_id[impl->id_to_token[id]] = at.id;
     impl->added_by_id[at.id] = i;
     impl->added_first_byte[static_cast<unsigned char>(at.content[0])] = true;
   }
@@ -712,7 +855,7 @@ std::vector<int32_t> Tokenizer::bpe_piece_for_test(std::string_view piece, bool 
 }
 
 int32_t Tokenizer::token_to_id(std::string_view token) const {
-  auto f = impl_->token_to_id.find(std::string(token));
+  auto f = impl_->token_to_id.find(token);
   return f == impl_->token_to_id.end() ? -1 : f->second;
 }
 
