@@ -395,3 +395,29 @@ TEST(TokenizerBpe, ArrayAndHeapPathsAgree) {
         << json(std::vector<int>(piece.begin(), piece.end())).dump();
   }
 }
+
+TEST(TokenizerBpe, VocabJsonLayoutsAndCrlfMerges) {
+  groot::test::TempDir d;
+  write_tiny(d.path, {"aa", "Ġa", "é", "🤖x"}, {"a a", "Ġ a"});
+  Tokenizer compact = Tokenizer::load(d.path.string());
+  // same vocabulary, pretty-printed with \uXXXX escapes (incl. a surrogate pair), CRLF merges
+  json vocab = json::parse(groot::read_file(d / "vocab.json"));
+  groot::write_file_atomic(d / "vocab.json", vocab.dump(2, ' ', /*ensure_ascii=*/true));
+  ASSERT_NE(groot::read_file(d / "vocab.json").find("\\ud83e"), std::string::npos);
+  groot::write_file_atomic(d / "merges.txt", "#version: 0.2\r\na a\r\nĠ a\r\n\r\n");
+  Tokenizer pretty = Tokenizer::load(d.path.string());
+  for (const std::string tok : {"aa", "Ġa", "é", "🤖x", "Ġ", "a"}) {
+    EXPECT_EQ(pretty.token_to_id(tok), compact.token_to_id(tok)) << tok;
+    EXPECT_GE(pretty.token_to_id(tok), 0) << tok;
+  }
+  EXPECT_EQ(toks(pretty, "aa a"), (std::vector<std::string>{"aa", "Ġa"}));
+  // a float id is rejected (through the general JSON path) with the token named
+  vocab["aa"] = 256.5;
+  groot::write_file_atomic(d / "vocab.json", vocab.dump());
+  EXPECT_NE(error_of([&] { Tokenizer::load(d.path.string()); }).find("token \"aa\" has a non-integer id"),
+            std::string::npos);
+  vocab["aa"] = 5;  // duplicate id
+  groot::write_file_atomic(d / "vocab.json", vocab.dump());
+  EXPECT_NE(error_of([&] { Tokenizer::load(d.path.string()); }).find("is used by two tokens"),
+            std::string::npos);
+}
