@@ -7,6 +7,7 @@
 #include "cli/verb.h"
 #include "model/prompt.h"
 #include "model/tokenizer.h"
+#include "model/tokenizer_parity.h"
 #include "util/error.h"
 
 namespace {
@@ -48,13 +49,33 @@ int run(int argc, char** argv) {
   app.add_flag("--tokens", show_tokens, "also print the token strings");
   app.add_flag("--decode", decode,
                "each TEXT is a list of ids (comma or space separated): print the decoded text");
-  app.add_option("TEXT", texts, "texts to tokenize (use - to read one text per line from stdin)")->required();
+  std::string golden;
+  app.add_option(
+      "--golden", golden,
+      "instead of tokenizing: check the tokenizer/prompt goldens of a golden folder (preprocess.json, "
+      "io.safetensors) and exit non-zero on any mismatch");
+  app.add_option("TEXT", texts, "texts to tokenize (use - to read one text per line from stdin)");
   app.footer(
       "Examples:\n"
       "  groot tokenize \"Hello world\"\n"
       "  groot tokenize --prompt --images 2 \"Pick up the red cube.\" \"place it in the bowl\"\n"
-      "  groot tokenize --decode \"9707,1879\"\n");
+      "  groot tokenize --decode \"9707,1879\"\n"
+      "  groot tokenize --golden ../shared/golden/tiny_v1\n");
   return groot::cli::run_app(app, argc, argv, [&] {
+    if (!golden.empty()) {
+      groot::Tokenizer tok =
+          groot::Tokenizer::load(tok_dir.empty() ? groot::Tokenizer::default_dir() : tok_dir);
+      groot::TokenizerParityReport r = groot::check_tokenizer_goldens(golden, tok);
+      for (const std::string& f : r.failures) std::printf("MISMATCH %s\n", f.c_str());
+      nlohmann::json j = {{"golden", golden},
+                          {"tokenizer", tok.dir()},
+                          {"checked", r.checked},
+                          {"failed", r.failures.size()},
+                          {"ok", r.ok()}};
+      std::printf("%s\n", j.dump().c_str());
+      return r.ok() ? 0 : 1;
+    }
+    GROOT_CHECK(!texts.empty(), "no TEXT given (pass texts, - for stdin, or --golden DIR)");
     std::vector<std::string> inputs;
     for (const std::string& t : texts) {
       if (t == "-") {

@@ -99,3 +99,23 @@ TEST(CliTokenize, Errors) {
   r = run_groot("tokenize");
   EXPECT_NE(r.exit_code, 0);
 }
+
+TEST(CliTokenize, GoldenCheck) {
+  auto r = run_groot("tokenize --golden " + groot::test::shared_dir() + "/golden/tiny_v1");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto lines = json_lines(r.output);
+  ASSERT_EQ(lines.size(), 1u) << r.output;
+  EXPECT_EQ(lines[0]["ok"], true);
+  EXPECT_EQ(lines[0]["failed"], 0);
+  EXPECT_GT(lines[0]["checked"].get<int>(), 30);
+
+  groot::test::TempDir d;
+  json pre = json::parse(groot::read_file(groot::test::shared_dir() + "/golden/tiny_v1/preprocess.json"));
+  pre["tokenizer"]["strings"][0]["ids"] = json({1, 2});
+  groot::write_file_atomic(d / "preprocess.json", pre.dump());
+  r = run_groot("tokenize --golden " + d.path.string());
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("MISMATCH tokenizer.strings[0] \"Hello world\": ids differ at position 0"),
+            std::string::npos)
+      << r.output;
+}
