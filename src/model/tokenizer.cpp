@@ -765,8 +765,13 @@ void Tokenizer::Impl::encode_segment(std::string_view seg, std::vector<int32_t>&
 // ---------------------------------------------------------------------------------------------
 // Public API
 
+const Tokenizer::Impl& Tokenizer::impl() const {
+  GROOT_CHECK(impl_ != nullptr, "tokenizer used before Tokenizer::load()");
+  return *impl_;
+}
+
 std::vector<int32_t> Tokenizer::encode(std::string_view text) const {
-  const Impl& im = *impl_;
+  const Impl& im = impl();
   size_t bad = uni::find_invalid_utf8(text);
   if (bad != std::string_view::npos) {
     char hex[8];
@@ -822,7 +827,7 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text) const {
 }
 
 std::string Tokenizer::decode(const std::vector<int32_t>& ids, bool skip_special_tokens) const {
-  const Impl& im = *impl_;
+  const Impl& im = impl();
   std::string out, run;
   for (size_t k = 0; k < ids.size(); ++k) {
     int32_t id = ids[k];
@@ -847,43 +852,43 @@ std::vector<int32_t> Tokenizer::bpe_piece_for_test(std::string_view piece, bool 
   GROOT_CHECK(long_path || piece.size() <= kLinearBpeMax, "bpe_piece_for_test: piece longer than ",
               kLinearBpeMax);
   if (long_path) {
-    impl_->bpe_long(piece, out);
+    impl().bpe_long(piece, out);
   } else {
-    impl_->bpe_short(piece, out);
+    impl().bpe_short(piece, out);
   }
   return out;
 }
 
 int32_t Tokenizer::token_to_id(std::string_view token) const {
-  auto f = impl_->token_to_id.find(token);
-  return f == impl_->token_to_id.end() ? -1 : f->second;
+  auto f = impl().token_to_id.find(token);
+  return f == impl().token_to_id.end() ? -1 : f->second;
 }
 
 const std::string& Tokenizer::id_to_token(int32_t id) const {
-  const Impl& im = *impl_;
+  const Impl& im = impl();
   GROOT_CHECK(id >= 0 && size_t(id) < im.id_kind.size() && im.id_kind[size_t(id)] != 0, "tokenizer: id ", id,
               " is not in the vocabulary of ", im.dir);
   return im.id_to_token[size_t(id)];
 }
 
 int64_t Tokenizer::size() const {
-  const Impl& im = *impl_;
+  const Impl& im = impl();
   int64_t n = 0;
   for (uint8_t k : im.id_kind) n += k != 0;
   return n;
 }
 
 int32_t Tokenizer::pad_id() const {
-  return impl_->pad_id;
+  return impl().pad_id;
 }
 int32_t Tokenizer::eos_id() const {
-  return impl_->eos_id;
+  return impl().eos_id;
 }
 const std::vector<AddedToken>& Tokenizer::added_tokens() const {
-  return impl_->added;
+  return impl().added;
 }
 const std::string& Tokenizer::dir() const {
-  return impl_->dir;
+  return impl().dir;
 }
 
 }  // namespace groot

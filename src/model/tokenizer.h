@@ -77,8 +77,11 @@ class Tokenizer {
 
   struct Impl;
 
+  // An empty tokenizer (every call throws groot::Error until one from load() is assigned).
+  Tokenizer() = default;
+
  private:
-  Tokenizer() = default;  // use load()
+  const Impl& impl() const;
   std::shared_ptr<Impl> impl_;
 };
 

@@ -194,6 +194,8 @@ TEST(Tokenizer, Errors) {
   EXPECT_NE(error_of([&] { t.decode({1, 999999}); }).find("id 999999 (position 1)"), std::string::npos);
   EXPECT_NE(error_of([&] { t.decode({-3}); }).find("id -3"), std::string::npos);
   EXPECT_NE(error_of([&] { t.id_to_token(151680); }).find("id 151680"), std::string::npos);
+  Tokenizer empty;
+  EXPECT_NE(error_of([&] { empty.encode("x"); }).find("before Tokenizer::load()"), std::string::npos);
 }
 
 TEST(Tokenizer, DefaultDir) {
