@@ -74,14 +74,14 @@ class MergeTable {
  public:
   void reserve(size_t n) {
     size_t cap = 16;
-    while (cap < 2 * n) cap <<= 1;
+    while (cap < n + n / 2) cap <<= 1;  // load factor <= 2/3
     slots_.assign(cap, Slot{kEmpty, MergeVal{0, 0}});
     mask_ = cap - 1;
     size_ = 0;
   }
   // Later assignments of the same key overwrite earlier ones.
   void assign(uint64_t key, MergeVal v) {
-    if (2 * (size_ + 1) > slots_.size()) grow();
+    if (3 * (size_ + 1) > 2 * slots_.size()) grow();
     size_t i = hash(key);
     while (slots_[i].key != kEmpty && slots_[i].key != key) i = (i + 1) & mask_;
     if (slots_[i].key == kEmpty) ++size_;
