@@ -11,6 +11,7 @@
 #include <random>
 #include <thread>
 
+#include "model/prompt.h"
 #include "model/tokenizer.h"
 #include "model/unicode.h"
 #include "test_util.h"
@@ -122,6 +123,49 @@ TEST(TokenizerGolden, HuggingFaceReferenceIds) {
   }
   EXPECT_GT(n_text, 300u);
   EXPECT_EQ(n_mismatch, 0u);
+
+  // full prompts (jinja-rendered chat template + upstream placeholder expansion + formalize_language)
+  std::map<std::string, json> prompts;
+  size_t n_batch = 0;
+  for (size_t i = 1; i < cases.size(); ++i) {
+    const json& c = cases[i];
+    if (c["kind"] == "prompt") {
+      std::string name = c["name"], lang = c["language"];
+      bool formalize = c["formalize"];
+      std::vector<int> tpi = c["tokens_per_image"];
+      std::string used = formalize ? groot::prompt::formalize_language(lang) : lang;
+      EXPECT_EQ(used, c["language_used"].get<std::string>()) << "prompt " << name;
+      std::string chat = groot::prompt::render_chat_template(used, int(tpi.size()));
+      EXPECT_EQ(chat, c["chat_text"].get<std::string>()) << "prompt " << name;
+      std::string text = groot::prompt::build_prompt_text(lang, tpi, formalize);
+      EXPECT_EQ(text, c["text"].get<std::string>()) << "prompt " << name;
+      EXPECT_EQ(eagle().encode(text), ids_of(c["ids"])) << "prompt " << name;
+      prompts[name] = c;
+    } else if (c["kind"] == "batch") {
+      ++n_batch;
+      std::vector<std::string> langs;
+      std::vector<std::vector<int>> tpis;
+      for (const json& name : c["names"]) {
+        ASSERT_TRUE(prompts.count(name.get<std::string>())) << name;
+        const json& p = prompts[name.get<std::string>()];
+        ASSERT_TRUE(p["formalize"].get<bool>());
+        langs.push_back(p["language"]);
+        tpis.push_back(p["tokens_per_image"]);
+      }
+      groot::prompt::PromptBatch b = groot::prompt::encode_prompts(eagle(), langs, tpis);
+      std::vector<int64_t> ids, mask;
+      for (const json& row : c["input_ids"]) {
+        for (const json& v : row) ids.push_back(v);
+      }
+      for (const json& row : c["attention_mask"]) {
+        for (const json& v : row) mask.push_back(v);
+      }
+      EXPECT_EQ(b.input_ids, ids);
+      EXPECT_EQ(b.attention_mask, mask);
+    }
+  }
+  EXPECT_GE(prompts.size(), 10u);
+  EXPECT_EQ(n_batch, 1u);
 }
 
 TEST(TokenizerGolden, ThreadsAgree) {
