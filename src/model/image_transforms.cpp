@@ -69,9 +69,20 @@ void resize_area_generic(const ImageView& src, Image& dst, double scale_x, doubl
     const int dy = yt.di;
     const uint8_t* S = src.row(yt.si);
     std::fill(buf.begin(), buf.end(), 0.f);
-    for (const AreaTab& xt : xtab) {
-      const float a = xt.alpha;
-      for (int c = 0; c < cn; c++) buf[xt.di + c] = buf[xt.di + c] + float(S[xt.si + c]) * a;
+    if (cn == 3) {
+      for (const AreaTab& xt : xtab) {
+        const float a = xt.alpha;
+        float* b = &buf[xt.di];
+        const uint8_t* sp = S + xt.si;
+        b[0] = b[0] + float(sp[0]) * a;
+        b[1] = b[1] + float(sp[1]) * a;
+        b[2] = b[2] + float(sp[2]) * a;
+      }
+    } else {
+      for (const AreaTab& xt : xtab) {
+        const float a = xt.alpha;
+        for (int c = 0; c < cn; c++) buf[xt.di + c] = buf[xt.di + c] + float(S[xt.si + c]) * a;
+      }
     }
     if (dy != prev_dy) {
       uint8_t* D = dst.row(prev_dy);
@@ -145,6 +156,7 @@ void resize_area_linear(const ImageView& src, Image& dst, double scale_x, double
     for (; x < dwidth; x++) D[x] = S[xofs[x]] * kCoefScale;
   };
   std::vector<int> row0(dwidth), row1(dwidth);
+  int have0 = -1, have1 = -1;  // source rows currently held in row0 / row1
   // OpenCV's vertical pass (VResizeLinearVec_32s8u) rounds as its SIMD kernel does:
   // ((S0>>4)*b0 >> 16) + ((S1>>4)*b1 >> 16), then (+2) >> 2 with unsigned saturation. The goldens
   // (OpenCV 5.0) show this rounding on every element, including a row tail that is not a multiple
@@ -155,8 +167,13 @@ void resize_area_linear(const ImageView& src, Image& dst, double scale_x, double
     fy = fy <= 0 ? 0.f : fy - std::floor(fy);
     const int b0 = sat_s16_f((1.f - fy) * kCoefScale), b1 = sat_s16_f(fy * kCoefScale);
     const int y0 = std::clamp(sy, 0, src.h - 1), y1 = std::clamp(sy + 1, 0, src.h - 1);
-    hresize(src.row(y0), row0.data());
-    hresize(src.row(y1), row1.data());
+    // Reuse horizontally resized rows from the previous output row when possible.
+    if (y0 == have1) {
+      std::swap(row0, row1);
+      std::swap(have0, have1);
+    }
+    if (y0 != have0) hresize(src.row(y0), row0.data()), have0 = y0;
+    if (y1 != have1) hresize(src.row(y1), row1.data()), have1 = y1;
     uint8_t* D = dst.row(dy);
     for (int x = 0; x < dwidth; x++) {
       const int s0 = int16_t(std::clamp(row0[x] >> 4, -32768, 32767));
@@ -364,10 +381,23 @@ Image resize_bicubic_pil(const ImageView& src, int out_h, int out_w) {
       for (int xx = 0; xx < out_w; xx++) {
         const int xmin = ch.bounds[xx * 2], xn = ch.bounds[xx * 2 + 1];
         const int* k = &ch.kk[size_t(xx) * ch.ksize];
-        for (int c = 0; c < cn; c++) {
-          int ss = 1 << (kPilPrecisionBits - 1);
-          for (int x = 0; x < xn; x++) ss += S[(x + xmin) * cn + c] * k[x];
-          D[xx * cn + c] = pil_clip8(ss);
+        if (cn == 3) {
+          int s0 = 1 << (kPilPrecisionBits - 1), s1 = s0, s2 = s0;
+          const uint8_t* sp = S + xmin * 3;
+          for (int x = 0; x < xn; x++, sp += 3) {
+            s0 += sp[0] * k[x];
+            s1 += sp[1] * k[x];
+            s2 += sp[2] * k[x];
+          }
+          D[xx * 3] = pil_clip8(s0);
+          D[xx * 3 + 1] = pil_clip8(s1);
+          D[xx * 3 + 2] = pil_clip8(s2);
+        } else {
+          for (int c = 0; c < cn; c++) {
+            int ss = 1 << (kPilPrecisionBits - 1);
+            for (int x = 0; x < xn; x++) ss += S[(x + xmin) * cn + c] * k[x];
+            D[xx * cn + c] = pil_clip8(ss);
+          }
         }
       }
     }
@@ -376,15 +406,19 @@ Image resize_bicubic_pil(const ImageView& src, int out_h, int out_w) {
   if (!need_v) return need_h ? tmp : copy_of(src);
   const int yoff = need_h ? ybox_first : 0;
   Image out(out_h, out_w, cn);
+  const int width = out_w * cn;
+  std::vector<int> acc(width);
   for (int yy = 0; yy < out_h; yy++) {
     const int ymin = cv.bounds[yy * 2] - yoff, yn = cv.bounds[yy * 2 + 1];
     const int* k = &cv.kk[size_t(yy) * cv.ksize];
-    uint8_t* D = out.row(yy);
-    for (int x = 0; x < out_w * cn; x++) {
-      int ss = 1 << (kPilPrecisionBits - 1);
-      for (int y = 0; y < yn; y++) ss += mid.row(y + ymin)[x] * k[y];
-      D[x] = pil_clip8(ss);
+    std::fill(acc.begin(), acc.end(), 1 << (kPilPrecisionBits - 1));
+    for (int y = 0; y < yn; y++) {  // integer sums: the order does not change the result
+      const uint8_t* S = mid.row(y + ymin);
+      const int ky = k[y];
+      for (int x = 0; x < width; x++) acc[x] += S[x] * ky;
     }
+    uint8_t* D = out.row(yy);
+    for (int x = 0; x < width; x++) D[x] = pil_clip8(acc[x]);
   }
   return out;
 }
