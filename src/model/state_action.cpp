@@ -442,6 +442,8 @@ EncodedStateAction encode_state_action(const StateActionProcessor& p, const Padd
               " exceeds max_action_dim ", pad.max_action_dim);
   GROOT_CHECK(e.action_steps <= pad.max_action_horizon, "embodiment '", tag, "': action horizon ", e.action_steps,
               " exceeds max_action_horizon ", pad.max_action_horizon);
+  e.pad_horizon = pad.max_action_horizon;
+  e.pad_dim = pad.max_action_dim;
   const size_t n = size_t(pad.max_action_horizon) * pad.max_action_dim;
   e.action.assign(n, 0.f);
   e.action_mask.assign(n, 0.f);

@@ -156,6 +156,7 @@ struct EncodedStateAction {
   std::vector<float> state;        // [state_steps, max_state_dim]
   bool has_action = false;
   int action_steps = 0, action_dim = 0;  // real horizon T and concatenated dim D_total
+  int pad_horizon = 0, pad_dim = 0;       // max_action_horizon, max_action_dim of the buffers below
   std::vector<float> action;       // [max_action_horizon, max_action_dim]
   std::vector<float> action_mask;  // [max_action_horizon, max_action_dim], 1 on [:T, :D_total]
 };
