@@ -100,13 +100,6 @@ StateActionProcessor::StateActionProcessor(std::map<std::string, EmbodimentModal
     GROOT_CHECK(a->action_configs->size() == a->modality_keys.size(), "modality config of '", tag,
                 "': action_configs has ", a->action_configs->size(), " entries but modality_keys has ",
                 a->modality_keys.size());
-    for (size_t i = 0; i < a->modality_keys.size(); i++) {
-      const ActionConfig& ac = (*a->action_configs)[i];
-      GROOT_CHECK(!(ac.rep == ActionRep::RELATIVE && ac.type == ActionType::EEF), "modality config of '", tag,
-                  "': action key '", a->modality_keys[i],
-                  "' uses RELATIVE EEF actions, which groot does not support (use NON_EEF joint actions, "
-                  "or ABSOLUTE)");
-    }
   }
 }
 
@@ -282,6 +275,14 @@ std::vector<double> unnormalize_meanstd(const Mat& x, const NormParams& p) {
   return out;
 }
 
+// EEF (pose) relative actions need SE(3) composition, which is not implemented; other embodiments
+// of the same processor config stay usable.
+void check_not_eef(const ActionConfig& cfg, const std::string& tag, const std::string& key) {
+  GROOT_CHECK(cfg.type != ActionType::EEF, "embodiment '", tag, "': action key '", key, "' uses RELATIVE EEF (",
+              to_name(cfg.format), ") actions, which groot does not support yet (NON_EEF joint actions and "
+              "ABSOLUTE EEF actions are supported)");
+}
+
 Mat to_mat(const std::vector<double>& v, int rows, int cols) {
   Mat m(rows, cols);
   for (size_t i = 0; i < v.size(); i++) m.v[i] = float(v[i]);
@@ -337,6 +338,7 @@ KeyValues StateActionProcessor::apply_action(const KeyValues& action, const std:
     Mat x = get_key(action, key, "action", tag);
     if (ac.action_configs && (*ac.action_configs)[i].rep == ActionRep::RELATIVE && flags_.use_relative_action) {
       const ActionConfig& cfg = (*ac.action_configs)[i];
+      check_not_eef(cfg, tag, key);
       GROOT_CHECK(state != nullptr, "state required for relative action processing of key '", key,
                   "' in embodiment '", tag, "'");
       const std::string skey = cfg.state_key.value_or(key);
@@ -368,6 +370,7 @@ KeyValues StateActionProcessor::unapply_action(const KeyValues& action, const st
                                                                       : unnormalize_minmax(x, p);
     if (ac.action_configs && (*ac.action_configs)[i].rep == ActionRep::RELATIVE && flags_.use_relative_action) {
       const ActionConfig& cfg = (*ac.action_configs)[i];
+      check_not_eef(cfg, tag, key);
       GROOT_CHECK(state != nullptr, "state required for relative->absolute conversion of key '", key,
                   "' in embodiment '", tag, "'");
       const std::string skey = cfg.state_key.value_or(key);

@@ -24,8 +24,9 @@
 // computed in float64 and stored as float32 (then 2t - 1 and the clip in float32); decode
 // computes in float64 and returns float32.
 //
-// EEF relative actions (xyz+rot6d / xyz+rotvec pose composition) are not implemented: configs
-// using them are rejected with a clear error (upstream N1.6 cannot build their statistics either).
+// EEF relative actions (xyz+rot6d / xyz+rotvec pose composition) are not implemented: processing
+// such a key raises a clear error (the rest of the config, e.g. other embodiments, stays usable;
+// upstream N1.6 cannot build relative statistics for EEF keys either).
 //
 // The config structs below are a minimal, self-contained mirror of upstream's ModalityConfig /
 // ActionConfig (gr00t/data/types.py); processor_files.h reads and writes them in upstream JSON.

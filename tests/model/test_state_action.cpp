@@ -350,11 +350,22 @@ TEST(StateAction, ErrorsNameTheProblem) {
   EmbodimentStats es = procfiles::embodiment_stats_from_dataset_meta(meta("gr00t_n16_meta_cube_to_bowl_5"));
   es.pop_back();  // drop relative_action
   EXPECT_THROW(p2.set_statistics({{"new_embodiment", es}}), Error);
-  // EEF relative actions are rejected up front.
+  // EEF relative actions are rejected when used (the config itself still loads, so other
+  // embodiments of a checkpoint's processor stay usable).
   EmbodimentModalities eef = so100_config();
   for (auto& [m, c] : eef.modalities)
     if (m == "action") (*c.action_configs)[0].type = ActionType::EEF;
-  EXPECT_THROW(StateActionProcessor({{"x", eef}}, n16_flags()), Error);
+  StateActionProcessor pe({{"new_embodiment", eef}, {"other", so100_config()}}, n16_flags());
+  Statistics both{{"new_embodiment", procfiles::embodiment_stats_from_dataset_meta(meta("gr00t_n16_meta_cube_to_bowl_5"))},
+                  {"other", procfiles::embodiment_stats_from_dataset_meta(meta("gr00t_n16_meta_cube_to_bowl_5"))}};
+  pe.set_statistics(both);
+  try {
+    pe.apply_action(act, "new_embodiment", &st);
+    FAIL() << "EEF relative accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("EEF"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(pe.apply_action(act, "other", &st));
 }
 
 TEST(StateAction, SetStatisticsKeepsExistingTagsUnlessOverride) {
