@@ -457,11 +457,14 @@ Image rotate(const ImageView& src, double angle_deg) {
       const double sx = m00 * x + m01 * y + m02, sy = m10 * x + m11 * y + m12;
       const int x0 = int(std::floor(sx)), y0 = int(std::floor(sy));
       const float fx = float(sx - x0), fy = float(sy - y0);
-      const int xa = reflect101(x0, W), xb = reflect101(x0 + 1, W);
-      const int ya = reflect101(y0, H), yb = reflect101(y0 + 1, H);
+      const bool inside = x0 >= 0 && y0 >= 0 && x0 + 1 < W && y0 + 1 < H;
+      const int xa = inside ? x0 : reflect101(x0, W), xb = inside ? x0 + 1 : reflect101(x0 + 1, W);
+      const int ya = inside ? y0 : reflect101(y0, H), yb = inside ? y0 + 1 : reflect101(y0 + 1, H);
+      const uint8_t* ra = src.row(ya);
+      const uint8_t* rb = src.row(yb);
+      const float w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy;
       for (int c = 0; c < cn; c++) {
-        const float v = (1 - fy) * ((1 - fx) * src.row(ya)[xa * cn + c] + fx * src.row(ya)[xb * cn + c]) +
-                        fy * ((1 - fx) * src.row(yb)[xa * cn + c] + fx * src.row(yb)[xb * cn + c]);
+        const float v = w00 * ra[xa * cn + c] + w01 * ra[xb * cn + c] + w10 * rb[xa * cn + c] + w11 * rb[xb * cn + c];
         D[x * cn + c] = sat_u8_f(v);
       }
     }
