@@ -7,8 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <string>
 #include <random>
+#include <string>
 #include <thread>
 
 #include "model/image_transforms.h"
@@ -30,12 +30,17 @@ int main(int argc, char** argv) {
       }
       dst = std::atoi(argv[++i]);
     };
-    if (!std::strcmp(argv[i], "--iters")) val(iters);
-    else if (!std::strcmp(argv[i], "--threads")) val(threads);
-    else if (!std::strcmp(argv[i], "--height")) val(h);
-    else if (!std::strcmp(argv[i], "--width")) val(w);
+    if (!std::strcmp(argv[i], "--iters"))
+      val(iters);
+    else if (!std::strcmp(argv[i], "--threads"))
+      val(threads);
+    else if (!std::strcmp(argv[i], "--height"))
+      val(h);
+    else if (!std::strcmp(argv[i], "--width"))
+      val(w);
     else {
-      std::fprintf(stderr, "usage: bench_image_transforms [--iters N] [--threads T] [--height H] [--width W]\n");
+      std::fprintf(stderr,
+                   "usage: bench_image_transforms [--iters N] [--threads T] [--height H] [--width W]\n");
       return 2;
     }
   }
@@ -57,7 +62,8 @@ int main(int argc, char** argv) {
   // Single thread, one image at a time.
   for (int mode = 0; mode < 2; mode++) {
     const bool train = mode == 1;
-    Pixels px = train ? preprocess_train(src, train_cfg, TrainDraw{}) : preprocess_eval(src, eval_cfg);  // warm-up
+    Pixels px =
+        train ? preprocess_train(src, train_cfg, TrainDraw{}) : preprocess_eval(src, eval_cfg);  // warm-up
     std::mt19937_64 r(1);
     const auto hw = size_after_resize1(h, w, train_cfg);
     auto t0 = Clock::now();
@@ -113,8 +119,8 @@ int main(int argc, char** argv) {
     auto out = preprocess_batch(samples, train ? train_cfg : eval_cfg, train, 7, threads);
     const double dt = seconds_since(t0);
     const double n = 2.0 * samples.size();
-    std::printf("%-5s %d threads: %8.1f images/s  (%.1f images/s per thread)\n", train ? "train" : "eval", threads,
-                n / dt, n / dt / threads);
+    std::printf("%-5s %d threads: %8.1f images/s  (%.1f images/s per thread)\n", train ? "train" : "eval",
+                threads, n / dt, n / dt / threads);
   }
   return 0;
 }

@@ -12,9 +12,9 @@ namespace groot::embodiment {
 
 const std::vector<std::pair<std::string, int>>& projector_table() {
   static const std::vector<std::pair<std::string, int>> table = {
-      {"robocasa_panda_omron", 13}, {"gr1", 20},       {"behavior_r1_pro", 24},
-      {"unitree_g1", 8},            {"libero_panda", 2}, {"oxe_google", 0},
-      {"oxe_widowx", 1},            {"oxe_droid", 16},   {"new_embodiment", 10},
+      {"robocasa_panda_omron", 13}, {"gr1", 20},       {"behavior_r1_pro", 24}, {"unitree_g1", 8},
+      {"libero_panda", 2},          {"oxe_google", 0}, {"oxe_widowx", 1},       {"oxe_droid", 16},
+      {"new_embodiment", 10},
   };
   return table;
 }

@@ -24,11 +24,11 @@ std::string canonical_tag(const std::string& tag);
 struct EmbodimentMapping {
   std::vector<std::pair<std::string, int>> entries;
 
-  static EmbodimentMapping defaults();            // the upstream table
-  void fill_missing_from_table();                 // upstream from_pretrained behaviour
+  static EmbodimentMapping defaults();  // the upstream table
+  void fill_missing_from_table();       // upstream from_pretrained behaviour
   bool contains(const std::string& tag) const;
-  int slot(const std::string& tag) const;         // throws groot::Error listing known tags
-  void set(const std::string& tag, int slot);     // add or replace
+  int slot(const std::string& tag) const;      // throws groot::Error listing known tags
+  void set(const std::string& tag, int slot);  // add or replace
 };
 
 // Reads embodiment_id.json (a JSON object of string -> non-negative int). Throws groot::Error.

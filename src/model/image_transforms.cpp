@@ -13,18 +13,26 @@ namespace groot::img {
 namespace {
 
 // ---- rounding helpers matching OpenCV's saturate_cast --------------------------------------------
-inline int round_half_even(double v) { return int(std::nearbyint(v)); }  // cvRound (FE_TONEAREST)
-inline int round_half_even_f(float v) { return int(std::nearbyintf(v)); }
-inline uint8_t sat_u8(int v) { return uint8_t(v < 0 ? 0 : (v > 255 ? 255 : v)); }
-inline uint8_t sat_u8_f(float v) { return sat_u8(round_half_even_f(v)); }
+inline int round_half_even(double v) {
+  return int(std::nearbyint(v));
+}  // cvRound (FE_TONEAREST)
+inline int round_half_even_f(float v) {
+  return int(std::nearbyintf(v));
+}
+inline uint8_t sat_u8(int v) {
+  return uint8_t(v < 0 ? 0 : (v > 255 ? 255 : v));
+}
+inline uint8_t sat_u8_f(float v) {
+  return sat_u8(round_half_even_f(v));
+}
 inline int16_t sat_s16_f(float v) {
   int r = round_half_even_f(v);
   return int16_t(r < -32768 ? -32768 : (r > 32767 ? 32767 : r));
 }
 
 void check_view(const ImageView& v, const char* what) {
-  GROOT_CHECK(v.data != nullptr && v.h > 0 && v.w > 0 && v.c >= 1 && v.c <= 4, what,
-              ": invalid image (", v.h, "x", v.w, "x", v.c, "); expected uint8 HWC with 1..4 channels");
+  GROOT_CHECK(v.data != nullptr && v.h > 0 && v.w > 0 && v.c >= 1 && v.c <= 4, what, ": invalid image (", v.h,
+              "x", v.w, "x", v.c, "); expected uint8 HWC with 1..4 channels");
 }
 
 Image copy_of(const ImageView& src) {
@@ -122,8 +130,8 @@ void resize_area_fast(const ImageView& src, Image& dst, int isx, int isy) {
 }
 
 // ---- OpenCV INTER_AREA up-scaling: bilinear with area-style coefficients, 11-bit fixed point ----
-void resize_area_linear(const ImageView& src, Image& dst, double scale_x, double scale_y,
-                        double inv_scale_x, double inv_scale_y) {
+void resize_area_linear(const ImageView& src, Image& dst, double scale_x, double scale_y, double inv_scale_x,
+                        double inv_scale_y) {
   constexpr int kCoefScale = 1 << 11;  // INTER_RESIZE_COEF_SCALE
   const int cn = src.c;
   const int dwidth = dst.w * cn;
@@ -251,7 +259,9 @@ Image smallest_max_size(const ImageView& src, int max_size) {
 }
 
 // OpenCV COLOR_RGB2GRAY for 8-bit (fixed point, 14 bits).
-inline int gray_u8(const uint8_t* p) { return (p[0] * 4899 + p[1] * 9617 + p[2] * 1868 + (1 << 13)) >> 14; }
+inline int gray_u8(const uint8_t* p) {
+  return (p[0] * 4899 + p[1] * 9617 + p[2] * 1868 + (1 << 13)) >> 14;
+}
 
 void apply_lut(Image& im, const uint8_t* lut) {
   for (auto& v : im.data) v = lut[v];
@@ -464,7 +474,8 @@ Image rotate(const ImageView& src, double angle_deg) {
       const uint8_t* rb = src.row(yb);
       const float w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy;
       for (int c = 0; c < cn; c++) {
-        const float v = w00 * ra[xa * cn + c] + w01 * ra[xb * cn + c] + w10 * rb[xa * cn + c] + w11 * rb[xb * cn + c];
+        const float v =
+            w00 * ra[xa * cn + c] + w01 * ra[xb * cn + c] + w10 * rb[xa * cn + c] + w11 * rb[xb * cn + c];
         D[x * cn + c] = sat_u8_f(v);
       }
     }
@@ -598,10 +609,18 @@ Image albumentations_train(const ImageView& src, const ImageTransformConfig& cfg
   if (d.jitter) {
     for (int op : d.order) {
       switch (op) {
-        case 0: adjust_brightness(out, d.brightness); break;
-        case 1: adjust_contrast(out, d.contrast); break;
-        case 2: adjust_saturation(out, d.saturation); break;
-        default: adjust_hue(out, d.hue); break;
+        case 0:
+          adjust_brightness(out, d.brightness);
+          break;
+        case 1:
+          adjust_contrast(out, d.contrast);
+          break;
+        case 2:
+          adjust_saturation(out, d.saturation);
+          break;
+        default:
+          adjust_hue(out, d.hue);
+          break;
       }
     }
   }
@@ -695,7 +714,8 @@ std::vector<std::vector<Pixels>> preprocess_batch(const std::vector<SampleImages
     try {
       for (size_t j; !failed && (j = next.fetch_add(1)) < jobs.size();) {
         const auto [s, i] = jobs[j];
-        out[s][i] = train ? preprocess_train(samples[s][i], cfg, draws[s]) : preprocess_eval(samples[s][i], cfg);
+        out[s][i] =
+            train ? preprocess_train(samples[s][i], cfg, draws[s]) : preprocess_eval(samples[s][i], cfg);
       }
     } catch (...) {
       if (!failed.exchange(true)) err = std::current_exception();

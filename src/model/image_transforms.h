@@ -63,7 +63,7 @@ struct ImageView {
 struct Pads {
   int top = 0, bottom = 0, left = 0, right = 0;
 };
-Pads letterbox_pads(int h, int w);                 // pad to square: (S-h)//2 on top, rest below
+Pads letterbox_pads(int h, int w);  // pad to square: (S-h)//2 on top, rest below
 Image pad_constant(const ImageView& src, const Pads& p, uint8_t value = 0);
 
 // albumentations SmallestMaxSize output shape {h, w} (unchanged when scale == 1).
@@ -117,10 +117,10 @@ void adjust_hue(Image& im, double factor);
 struct ImageTransformConfig {
   int shortest_image_edge = 256;
   double crop_fraction = 0.95;
-  bool letterbox = true;                      // LetterBoxPad (present since upstream 92f523d)
-  std::optional<double> random_rotation_angle;  // train only; none or 0 -> no rotation
+  bool letterbox = true;                          // LetterBoxPad (present since upstream 92f523d)
+  std::optional<double> random_rotation_angle;    // train only; none or 0 -> no rotation
   std::optional<ColorJitterParams> color_jitter;  // train only
-  int patch_factor = 28;                      // Eagle smart_resize factor
+  int patch_factor = 28;                          // Eagle smart_resize factor
 };
 
 // Every stage of the eval pipeline (for parity tests / debugging).
@@ -131,7 +131,8 @@ struct EvalStages {
 };
 
 // Albumentations part only (before the Eagle resize). eval: center crop; train: `draw`.
-Image albumentations_eval(const ImageView& src, const ImageTransformConfig& cfg, EvalStages* stages = nullptr);
+Image albumentations_eval(const ImageView& src, const ImageTransformConfig& cfg,
+                          EvalStages* stages = nullptr);
 Image albumentations_train(const ImageView& src, const ImageTransformConfig& cfg, const TrainDraw& draw);
 // Eagle fetch_image: smart_resize + PIL bicubic (no-op when already at the target size).
 Image eagle_resize(const ImageView& src, int factor = 28);

@@ -50,9 +50,9 @@ std::vector<StageCheck> check_preprocess_goldens(const std::string& golden_dir) 
       Image r2 = albumentations_eval(src, cfg, &s);
       Image smart = eagle_resize(r2, cfg.patch_factor);
       const std::pair<const char*, const Image*> stages[] = {{"resize1_uint8_hwc", &s.resize1},
-                                                              {"crop_uint8_hwc", &s.crop},
-                                                              {"resize2_uint8_hwc", &s.resize2},
-                                                              {"smart_resize_uint8_hwc", &smart}};
+                                                             {"crop_uint8_hwc", &s.crop},
+                                                             {"resize2_uint8_hwc", &s.resize2},
+                                                             {"smart_resize_uint8_hwc", &smart}};
       for (const auto& [name, im] : stages)
         if (const st::TensorView* t = f.find(pre + name)) out.push_back(compare_u8(pre + name, *im, *t));
       if (const st::TensorView* pv = f.find(pre + "pixel_values")) {

@@ -10,10 +10,10 @@
 namespace groot::img {
 
 struct StageCheck {
-  std::string tensor;    // golden tensor name, e.g. "img1/resize2_uint8_hwc"
+  std::string tensor;  // golden tensor name, e.g. "img1/resize2_uint8_hwc"
   bool shape_ok = false;
-  double max_abs = 0;    // uint8 stages: in pixel levels; pixel_values: in float units
-  size_t n_diff = 0;     // elements that differ at all
+  double max_abs = 0;  // uint8 stages: in pixel levels; pixel_values: in float units
+  size_t n_diff = 0;   // elements that differ at all
   size_t numel = 0;
   double tolerance = 0;  // acceptance: 1 level (= 1/255) for uint8, 2/255 for pixel_values
   bool ok() const { return shape_ok && max_abs <= tolerance; }

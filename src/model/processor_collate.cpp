@@ -7,12 +7,13 @@
 
 namespace groot::proc {
 
-CollatedBatch collate(const std::vector<EncodedStateAction>& samples, const std::vector<int64_t>& embodiment_ids,
+CollatedBatch collate(const std::vector<EncodedStateAction>& samples,
+                      const std::vector<int64_t>& embodiment_ids,
                       const std::vector<std::vector<img::Pixels>>* pixels) {
   const int64_t B = int64_t(samples.size());
   GROOT_CHECK(B > 0, "collate: empty batch");
-  GROOT_CHECK(int64_t(embodiment_ids.size()) == B, "collate: ", embodiment_ids.size(), " embodiment ids for ", B,
-              " samples");
+  GROOT_CHECK(int64_t(embodiment_ids.size()) == B, "collate: ", embodiment_ids.size(), " embodiment ids for ",
+              B, " samples");
   GROOT_CHECK(!pixels || int64_t(pixels->size()) == B, "collate: ", pixels ? pixels->size() : 0,
               " image lists for ", B, " samples");
   const int64_t ts = samples[0].state_steps;
@@ -26,8 +27,9 @@ CollatedBatch collate(const std::vector<EncodedStateAction>& samples, const std:
     const auto& s = samples[b];
     GROOT_CHECK(s.state_steps == ts && int64_t(s.state.size()) == ts * sd, "collate: sample ", b,
                 " state shape differs from sample 0 ([", ts, ", ", sd, "])");
-    GROOT_CHECK(s.has_action == with_action && s.action.size() == asize, "collate: sample ", b,
-                with_action ? " lacks the action or has another padding" : " has an action but sample 0 has none");
+    GROOT_CHECK(
+        s.has_action == with_action && s.action.size() == asize, "collate: sample ", b,
+        with_action ? " lacks the action or has another padding" : " has an action but sample 0 has none");
     std::memcpy(out.state[b].data_ptr<float>(), s.state.data(), s.state.size() * sizeof(float));
   }
   if (with_action) {
@@ -35,8 +37,8 @@ CollatedBatch collate(const std::vector<EncodedStateAction>& samples, const std:
     GROOT_CHECK(H * D == int64_t(asize), "collate: sample 0 action size ", asize, " != ", H, " x ", D);
     for (int64_t b = 1; b < B; b++)
       GROOT_CHECK(samples[b].pad_horizon == H && samples[b].pad_dim == D, "collate: sample ", b,
-                  " action padding [", samples[b].pad_horizon, ", ", samples[b].pad_dim, "] != sample 0's [", H, ", ",
-                  D, "]");
+                  " action padding [", samples[b].pad_horizon, ", ", samples[b].pad_dim, "] != sample 0's [",
+                  H, ", ", D, "]");
     out.action = torch::empty({B, H, D}, torch::kFloat32);
     out.action_mask = torch::empty({B, H, D}, torch::kFloat32);
     for (int64_t b = 0; b < B; b++) {
@@ -62,8 +64,10 @@ CollatedBatch collate(const std::vector<EncodedStateAction>& samples, const std:
   return out;
 }
 
-std::vector<KeyValues> decode_action_batch(const StateActionProcessor& p, const std::vector<std::string>& tags,
-                                           const torch::Tensor& action_pred, const std::vector<KeyValues>& raw_states) {
+std::vector<KeyValues> decode_action_batch(const StateActionProcessor& p,
+                                           const std::vector<std::string>& tags,
+                                           const torch::Tensor& action_pred,
+                                           const std::vector<KeyValues>& raw_states) {
   GROOT_CHECK(action_pred.dim() == 3, "decode_action_batch: expected action_pred [B, H, D], got ",
               action_pred.dim(), " dims");
   const int64_t B = action_pred.size(0);
@@ -73,7 +77,8 @@ std::vector<KeyValues> decode_action_batch(const StateActionProcessor& p, const 
   std::vector<KeyValues> out;
   out.reserve(size_t(B));
   for (int64_t b = 0; b < B; b++)
-    out.push_back(decode_action(p, tags[b], a[b].data_ptr<float>(), int(a.size(1)), int(a.size(2)), &raw_states[b]));
+    out.push_back(
+        decode_action(p, tags[b], a[b].data_ptr<float>(), int(a.size(1)), int(a.size(2)), &raw_states[b]));
   return out;
 }
 

@@ -25,12 +25,15 @@ struct CollatedBatch {
 };
 
 // `pixels` may be null (no images). All samples must share the state steps and padding sizes.
-CollatedBatch collate(const std::vector<EncodedStateAction>& samples, const std::vector<int64_t>& embodiment_ids,
+CollatedBatch collate(const std::vector<EncodedStateAction>& samples,
+                      const std::vector<int64_t>& embodiment_ids,
                       const std::vector<std::vector<img::Pixels>>* pixels);
 
 // action_pred: [B, H, D] (any float dtype / device; copied to CPU float32). raw_states[b] is the
 // raw state of sample b (needed for RELATIVE keys). tags[b]: the sample's embodiment tag.
-std::vector<KeyValues> decode_action_batch(const StateActionProcessor& p, const std::vector<std::string>& tags,
-                                           const torch::Tensor& action_pred, const std::vector<KeyValues>& raw_states);
+std::vector<KeyValues> decode_action_batch(const StateActionProcessor& p,
+                                           const std::vector<std::string>& tags,
+                                           const torch::Tensor& action_pred,
+                                           const std::vector<KeyValues>& raw_states);
 
 }  // namespace groot::proc

@@ -22,15 +22,18 @@ json parse_json(const std::string& text, const std::string& origin) {
 }
 
 // ---- typed field readers ------------------------------------------------------------------------
-std::string where(const std::string& origin, const std::string& field) { return origin + ": field '" + field + "'"; }
+std::string where(const std::string& origin, const std::string& field) {
+  return origin + ": field '" + field + "'";
+}
 
 bool get_bool(const json& j, const std::string& origin, const std::string& f) {
   GROOT_CHECK(j.is_boolean(), where(origin, f), " must be true/false, got ", j.dump());
   return j.get<bool>();
 }
 int get_int(const json& j, const std::string& origin, const std::string& f) {
-  GROOT_CHECK(j.is_number_integer() || (j.is_number_float() && std::floor(j.get<double>()) == j.get<double>()),
-              where(origin, f), " must be an integer, got ", j.dump());
+  GROOT_CHECK(
+      j.is_number_integer() || (j.is_number_float() && std::floor(j.get<double>()) == j.get<double>()),
+      where(origin, f), " must be an integer, got ", j.dump());
   return int(j.get<double>());
 }
 double get_num(const json& j, const std::string& origin, const std::string& f) {
@@ -180,7 +183,9 @@ proc::KeyStats parse_key_stats(const json& j, const std::string& origin, const s
   return ks;
 }
 
-std::string read_text(const std::string& path) { return read_file(path); }
+std::string read_text(const std::string& path) {
+  return read_file(path);
+}
 
 }  // namespace
 
@@ -195,7 +200,8 @@ ProcessorConfig parse_processor_config(const std::string& text, const std::strin
   const json root = parse_json(text, origin);
   GROOT_CHECK(root.is_object(), origin, ": expected a JSON object");
   ProcessorConfig c;
-  if (root.contains("processor_class")) c.processor_class = get_str(root["processor_class"], origin, "processor_class");
+  if (root.contains("processor_class"))
+    c.processor_class = get_str(root["processor_class"], origin, "processor_class");
   GROOT_CHECK(root.contains("processor_kwargs") && root["processor_kwargs"].is_object(), origin,
               ": missing object 'processor_kwargs'");
   const json& kw = root["processor_kwargs"];
@@ -233,11 +239,16 @@ ProcessorConfig parse_processor_config(const std::string& text, const std::strin
         img::ColorJitterParams p;
         for (auto jt = v.begin(); jt != v.end(); ++jt) {
           const double x = get_num(jt.value(), origin, f + "." + jt.key());
-          if (jt.key() == "brightness") p.brightness = x;
-          else if (jt.key() == "contrast") p.contrast = x;
-          else if (jt.key() == "saturation") p.saturation = x;
-          else if (jt.key() == "hue") p.hue = x;
-          else fail(where(origin, f + "." + jt.key()), ": unknown colour jitter parameter");
+          if (jt.key() == "brightness")
+            p.brightness = x;
+          else if (jt.key() == "contrast")
+            p.contrast = x;
+          else if (jt.key() == "saturation")
+            p.saturation = x;
+          else if (jt.key() == "hue")
+            p.hue = x;
+          else
+            fail(where(origin, f + "." + jt.key()), ": unknown colour jitter parameter");
         }
         c.color_jitter_params = p;
       }
@@ -345,7 +356,9 @@ proc::Statistics parse_statistics(const std::string& text, const std::string& or
   return st;
 }
 
-proc::Statistics read_statistics(const std::string& path) { return parse_statistics(read_text(path), path); }
+proc::Statistics read_statistics(const std::string& path) {
+  return parse_statistics(read_text(path), path);
+}
 
 std::string statistics_json(const proc::Statistics& stats) {
   json root = json::object();
@@ -407,9 +420,10 @@ img::ImageTransformConfig image_transform_config(const ProcessorConfig& c) {
   if (c.crop_fraction) {
     ic.crop_fraction = *c.crop_fraction;
   } else {
-    GROOT_CHECK(c.image_crop_size && c.image_target_size && !c.image_crop_size->empty() &&
-                    !c.image_target_size->empty() && (*c.image_target_size)[0] > 0,
-                "processor config: crop_fraction is null and image_crop_size / image_target_size are not set");
+    GROOT_CHECK(
+        c.image_crop_size && c.image_target_size && !c.image_crop_size->empty() &&
+            !c.image_target_size->empty() && (*c.image_target_size)[0] > 0,
+        "processor config: crop_fraction is null and image_crop_size / image_target_size are not set");
     ic.crop_fraction = double((*c.image_crop_size)[0]) / (*c.image_target_size)[0];
   }
   GROOT_CHECK(c.use_albumentations,
@@ -469,7 +483,8 @@ proc::EmbodimentStats embodiment_stats_from_dataset_meta(const std::string& meta
       const json& gj = g.value();
       GROOT_CHECK(gj.is_object() && gj.contains("start") && gj.contains("end"), where(mod_path, f),
                   " needs integer 'start' and 'end'");
-      const int start = get_int(gj["start"], mod_path, f + ".start"), end = get_int(gj["end"], mod_path, f + ".end");
+      const int start = get_int(gj["start"], mod_path, f + ".start"),
+                end = get_int(gj["end"], mod_path, f + ".end");
       std::string column = std::string(modality) == "state" ? "observation.state" : "action";
       if (gj.contains("original_key") && !gj["original_key"].is_null())
         column = get_str(gj["original_key"], mod_path, f + ".original_key");
@@ -481,8 +496,8 @@ proc::EmbodimentStats embodiment_stats_from_dataset_meta(const std::string& meta
       for (auto s = cs.begin(); s != cs.end(); ++s) {
         proc::StatArray full = parse_stat_array(s.value(), stats_path, column + "." + s.key());
         GROOT_CHECK(!full.is_2d(), where(stats_path, column + "." + s.key()), " must be a 1-D list");
-        GROOT_CHECK(start >= 0 && start < end && end <= full.cols, mod_path, ": ", f, " slice [", start, ", ", end,
-                    ") is outside ", column, "'s ", full.cols, " dims");
+        GROOT_CHECK(start >= 0 && start < end && end <= full.cols, mod_path, ": ", f, " slice [", start, ", ",
+                    end, ") is outside ", column, "'s ", full.cols, " dims");
         proc::StatArray a;
         a.cols = end - start;
         a.v.assign(full.v.begin() + start, full.v.begin() + end);
@@ -497,7 +512,8 @@ proc::EmbodimentStats embodiment_stats_from_dataset_meta(const std::string& meta
     const json rj = parse_json(read_text(rel.string()), rel.string());
     GROOT_CHECK(rj.is_object(), rel.string(), ": expected an object {action_key: {stat: [[D] x T]}}");
     std::vector<std::pair<std::string, proc::KeyStats>> keys;
-    for (auto k = rj.begin(); k != rj.end(); ++k) keys.emplace_back(k.key(), parse_key_stats(k.value(), rel.string(), k.key()));
+    for (auto k = rj.begin(); k != rj.end(); ++k)
+      keys.emplace_back(k.key(), parse_key_stats(k.value(), rel.string(), k.key()));
     es.emplace_back("relative_action", std::move(keys));
   }
   return es;

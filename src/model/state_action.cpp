@@ -16,7 +16,9 @@ std::string lower(std::string s) {
 }
 
 // np.isclose(a, b) with rtol 1e-5, atol 1e-8 (b = min, as in upstream's isclose(max, min)).
-inline bool isclose(double a, double b) { return std::abs(a - b) <= 1e-8 + 1e-5 * std::abs(b); }
+inline bool isclose(double a, double b) {
+  return std::abs(a - b) <= 1e-8 + 1e-5 * std::abs(b);
+}
 
 std::vector<double> stat_values(const KeyStats& ks, const std::string& name, const std::string& where,
                                 int* rows, int* cols) {
@@ -32,17 +34,25 @@ std::vector<double> stat_values(const KeyStats& ks, const std::string& name, con
 // ---- enums --------------------------------------------------------------------------------------
 const char* to_name(ActionRep v) {
   switch (v) {
-    case ActionRep::RELATIVE: return "RELATIVE";
-    case ActionRep::DELTA: return "DELTA";
-    default: return "ABSOLUTE";
+    case ActionRep::RELATIVE:
+      return "RELATIVE";
+    case ActionRep::DELTA:
+      return "DELTA";
+    default:
+      return "ABSOLUTE";
   }
 }
-const char* to_name(ActionType v) { return v == ActionType::EEF ? "EEF" : "NON_EEF"; }
+const char* to_name(ActionType v) {
+  return v == ActionType::EEF ? "EEF" : "NON_EEF";
+}
 const char* to_name(ActionFormat v) {
   switch (v) {
-    case ActionFormat::XYZ_ROT6D: return "XYZ_ROT6D";
-    case ActionFormat::XYZ_ROTVEC: return "XYZ_ROTVEC";
-    default: return "DEFAULT";
+    case ActionFormat::XYZ_ROT6D:
+      return "XYZ_ROT6D";
+    case ActionFormat::XYZ_ROTVEC:
+      return "XYZ_ROTVEC";
+    default:
+      return "DEFAULT";
   }
 }
 ActionRep parse_action_rep(const std::string& s) {
@@ -82,7 +92,8 @@ const StatArray* find_stat(const KeyStats& s, const std::string& name) {
     if (k == name) return &v;
   return nullptr;
 }
-const KeyStats* find_key_stats(const EmbodimentStats& e, const std::string& modality, const std::string& key) {
+const KeyStats* find_key_stats(const EmbodimentStats& e, const std::string& modality,
+                               const std::string& key) {
   for (const auto& [m, keys] : e)
     if (m == modality)
       for (const auto& [k, ks] : keys)
@@ -115,7 +126,8 @@ const EmbodimentModalities& StateActionProcessor::modalities(const std::string& 
 
 void StateActionProcessor::set_statistics(const Statistics& stats, bool override_existing) {
   for (const auto& [tag, es] : stats) {
-    auto it = std::find_if(statistics_.begin(), statistics_.end(), [&](const auto& p) { return p.first == tag; });
+    auto it =
+        std::find_if(statistics_.begin(), statistics_.end(), [&](const auto& p) { return p.first == tag; });
     if (it == statistics_.end())
       statistics_.emplace_back(tag, es);
     else if (override_existing)
@@ -157,11 +169,11 @@ void StateActionProcessor::compute_params() {
       if ((*a->action_configs)[i].rep != ActionRep::RELATIVE) continue;
       const std::string& key = a->modality_keys[i];
       const KeyStats* rs = find_key_stats(es, "relative_action", key);
-      GROOT_CHECK(rs != nullptr, "relative action statistics required for key '", key, "' of embodiment '", tag,
-                  "' but statistics has no relative_action entry for it");
+      GROOT_CHECK(rs != nullptr, "relative action statistics required for key '", key, "' of embodiment '",
+                  tag, "' but statistics has no relative_action entry for it");
       auto ait = tp["action"].find(key);
-      GROOT_CHECK(ait != tp["action"].end(), "statistics of embodiment '", tag, "' have no action entry for '",
-                  key, "' (needed for its dimension)");
+      GROOT_CHECK(ait != tp["action"].end(), "statistics of embodiment '", tag,
+                  "' have no action entry for '", key, "' (needed for its dimension)");
       const std::string where = tag + ".relative_action." + key;
       NormParams np;
       np.dim = ait->second.dim;
@@ -170,7 +182,8 @@ void StateActionProcessor::compute_params() {
       GROOT_CHECK(r > 0 && c == np.dim, "statistics ", where, ": expected [T][", np.dim, "] arrays, got [", r,
                   "][", c, "]");
       np.steps = r;
-      for (auto [name, dst] : {std::pair<const char*, std::vector<double>*>{"max", &np.max}, {"mean", &np.mean},
+      for (auto [name, dst] : {std::pair<const char*, std::vector<double>*>{"max", &np.max},
+                               {"mean", &np.mean},
                                {"std", &np.std}}) {
         int r2 = 0, c2 = 0;
         *dst = stat_values(*rs, name, where, &r2, &c2);
@@ -189,8 +202,8 @@ const NormParams& StateActionProcessor::params(const std::string& tag, const std
   auto m = t->second.find(modality);
   GROOT_CHECK(m != t->second.end(), "statistics of embodiment '", tag, "' have no '", modality, "' entries");
   auto k = m->second.find(key);
-  GROOT_CHECK(k != m->second.end(), "statistics of embodiment '", tag, "' have no ", modality, " entry for key '",
-              key, "'");
+  GROOT_CHECK(k != m->second.end(), "statistics of embodiment '", tag, "' have no ", modality,
+              " entry for key '", key, "'");
   return k->second;
 }
 
@@ -215,7 +228,9 @@ const Mat& get_key(const KeyValues& kv, const std::string& key, const char* what
 }
 
 // Per-element parameter index for row r, column c.
-inline size_t pidx(const NormParams& p, int r, int c) { return p.steps > 0 ? size_t(r) * p.dim + c : size_t(c); }
+inline size_t pidx(const NormParams& p, int r, int c) {
+  return p.steps > 0 ? size_t(r) * p.dim + c : size_t(c);
+}
 
 void check_shape(const Mat& m, const NormParams& p, const std::string& what) {
   GROOT_CHECK(m.cols == p.dim, what, ": has ", m.cols, " dims, statistics have ", p.dim);
@@ -278,8 +293,9 @@ std::vector<double> unnormalize_meanstd(const Mat& x, const NormParams& p) {
 // EEF (pose) relative actions need SE(3) composition, which is not implemented; other embodiments
 // of the same processor config stay usable.
 void check_not_eef(const ActionConfig& cfg, const std::string& tag, const std::string& key) {
-  GROOT_CHECK(cfg.type != ActionType::EEF, "embodiment '", tag, "': action key '", key, "' uses RELATIVE EEF (",
-              to_name(cfg.format), ") actions, which groot does not support yet (NON_EEF joint actions and "
+  GROOT_CHECK(cfg.type != ActionType::EEF, "embodiment '", tag, "': action key '", key,
+              "' uses RELATIVE EEF (", to_name(cfg.format),
+              ") actions, which groot does not support yet (NON_EEF joint actions and "
               "ABSOLUTE EEF actions are supported)");
 }
 
@@ -309,7 +325,7 @@ KeyValues StateActionProcessor::apply_state(const KeyValues& state, const std::s
     const NormParams& p = params(tag, "state", key);
     check_shape(x, p, "state '" + key + "'");
     out[key] = in_list(sc.mean_std_embedding_keys, key) ? normalize_meanstd(x, p, false)
-                                                          : normalize_minmax(x, p, flags_.clip_outliers);
+                                                        : normalize_minmax(x, p, flags_.clip_outliers);
   }
   return out;
 }
@@ -323,8 +339,9 @@ KeyValues StateActionProcessor::unapply_state(const KeyValues& state, const std:
                 "' of embodiment '", tag, "' (not reversible); pass the raw state instead");
     const NormParams& p = params(tag, "state", key);
     check_shape(x, p, "state '" + key + "'");
-    out[key] = to_mat(in_list(sc.mean_std_embedding_keys, key) ? unnormalize_meanstd(x, p) : unnormalize_minmax(x, p),
-                      x.rows, x.cols);
+    out[key] = to_mat(
+        in_list(sc.mean_std_embedding_keys, key) ? unnormalize_meanstd(x, p) : unnormalize_minmax(x, p),
+        x.rows, x.cols);
   }
   return out;
 }
@@ -336,7 +353,8 @@ KeyValues StateActionProcessor::apply_action(const KeyValues& action, const std:
   for (size_t i = 0; i < ac.modality_keys.size(); i++) {
     const std::string& key = ac.modality_keys[i];
     Mat x = get_key(action, key, "action", tag);
-    if (ac.action_configs && (*ac.action_configs)[i].rep == ActionRep::RELATIVE && flags_.use_relative_action) {
+    if (ac.action_configs && (*ac.action_configs)[i].rep == ActionRep::RELATIVE &&
+        flags_.use_relative_action) {
       const ActionConfig& cfg = (*ac.action_configs)[i];
       check_not_eef(cfg, tag, key);
       GROOT_CHECK(state != nullptr, "state required for relative action processing of key '", key,
@@ -352,7 +370,7 @@ KeyValues StateActionProcessor::apply_action(const KeyValues& action, const std:
     const NormParams& p = params(tag, "action", key);
     check_shape(x, p, "action '" + key + "'");
     out[key] = in_list(ac.mean_std_embedding_keys, key) ? normalize_meanstd(x, p, flags_.clip_outliers)
-                                                          : normalize_minmax(x, p, flags_.clip_outliers);
+                                                        : normalize_minmax(x, p, flags_.clip_outliers);
   }
   return out;
 }
@@ -366,17 +384,18 @@ KeyValues StateActionProcessor::unapply_action(const KeyValues& action, const st
     const Mat& x = get_key(action, key, "action", tag);
     const NormParams& p = params(tag, "action", key);
     check_shape(x, p, "action '" + key + "'");
-    std::vector<double> v = in_list(ac.mean_std_embedding_keys, key) ? unnormalize_meanstd(x, p)
-                                                                      : unnormalize_minmax(x, p);
-    if (ac.action_configs && (*ac.action_configs)[i].rep == ActionRep::RELATIVE && flags_.use_relative_action) {
+    std::vector<double> v =
+        in_list(ac.mean_std_embedding_keys, key) ? unnormalize_meanstd(x, p) : unnormalize_minmax(x, p);
+    if (ac.action_configs && (*ac.action_configs)[i].rep == ActionRep::RELATIVE &&
+        flags_.use_relative_action) {
       const ActionConfig& cfg = (*ac.action_configs)[i];
       check_not_eef(cfg, tag, key);
       GROOT_CHECK(state != nullptr, "state required for relative->absolute conversion of key '", key,
                   "' in embodiment '", tag, "'");
       const std::string skey = cfg.state_key.value_or(key);
       const Mat& s = get_key(*state, skey, "reference state", tag);
-      GROOT_CHECK(s.rows >= 1 && s.cols == x.cols, "state dim ", s.cols, " of '", skey, "' != action dim ", x.cols,
-                  " of '", key, "'");
+      GROOT_CHECK(s.rows >= 1 && s.cols == x.cols, "state dim ", s.cols, " of '", skey, "' != action dim ",
+                  x.cols, " of '", key, "'");
       const float* ref = &s.v[size_t(s.rows - 1) * s.cols];
       for (int r = 0; r < x.rows; r++)
         for (int c = 0; c < x.cols; c++) v[size_t(r) * x.cols + c] += double(ref[c]);
@@ -397,13 +416,15 @@ int StateActionProcessor::state_dim(const std::string& tag, bool include_sincos_
 
 int StateActionProcessor::action_dim(const std::string& tag) const {
   int d = 0;
-  for (const std::string& key : modalities(tag).at("action", tag).modality_keys) d += params(tag, "action", key).dim;
+  for (const std::string& key : modalities(tag).at("action", tag).modality_keys)
+    d += params(tag, "action", key).dim;
   return d;
 }
 
 // ---- per-sample encode / decode -----------------------------------------------------------------
 EncodedStateAction encode_state_action(const StateActionProcessor& p, const PaddingConfig& pad,
-                                       const std::string& tag, const KeyValues& state, const KeyValues* action) {
+                                       const std::string& tag, const KeyValues& state,
+                                       const KeyValues* action) {
   EncodedStateAction e;
   const EmbodimentModalities& em = p.modalities(tag);
   // State: [T_state, sum D] -> pad to max_state_dim.
@@ -413,12 +434,12 @@ EncodedStateAction encode_state_action(const StateActionProcessor& p, const Padd
   e.state_steps = ns.at(skeys[0]).rows;
   int dtot = 0;
   for (const auto& k : skeys) {
-    GROOT_CHECK(ns.at(k).rows == e.state_steps, "state key '", k, "' has ", ns.at(k).rows, " steps, expected ",
-                e.state_steps);
+    GROOT_CHECK(ns.at(k).rows == e.state_steps, "state key '", k, "' has ", ns.at(k).rows,
+                " steps, expected ", e.state_steps);
     dtot += ns.at(k).cols;
   }
-  GROOT_CHECK(dtot <= pad.max_state_dim, "embodiment '", tag, "': state dimension ", dtot, " exceeds max_state_dim ",
-              pad.max_state_dim);
+  GROOT_CHECK(dtot <= pad.max_state_dim, "embodiment '", tag, "': state dimension ", dtot,
+              " exceeds max_state_dim ", pad.max_state_dim);
   e.state.assign(size_t(e.state_steps) * pad.max_state_dim, 0.f);
   for (int t = 0; t < e.state_steps; t++) {
     int off = 0;
@@ -437,14 +458,14 @@ EncodedStateAction encode_state_action(const StateActionProcessor& p, const Padd
   e.action_steps = na.at(akeys[0]).rows;
   e.action_dim = 0;
   for (const auto& k : akeys) {
-    GROOT_CHECK(na.at(k).rows == e.action_steps, "action key '", k, "' has ", na.at(k).rows, " steps, expected ",
-                e.action_steps);
+    GROOT_CHECK(na.at(k).rows == e.action_steps, "action key '", k, "' has ", na.at(k).rows,
+                " steps, expected ", e.action_steps);
     e.action_dim += na.at(k).cols;
   }
   GROOT_CHECK(e.action_dim <= pad.max_action_dim, "embodiment '", tag, "': action dimension ", e.action_dim,
               " exceeds max_action_dim ", pad.max_action_dim);
-  GROOT_CHECK(e.action_steps <= pad.max_action_horizon, "embodiment '", tag, "': action horizon ", e.action_steps,
-              " exceeds max_action_horizon ", pad.max_action_horizon);
+  GROOT_CHECK(e.action_steps <= pad.max_action_horizon, "embodiment '", tag, "': action horizon ",
+              e.action_steps, " exceeds max_action_horizon ", pad.max_action_horizon);
   e.pad_horizon = pad.max_action_horizon;
   e.pad_dim = pad.max_action_dim;
   const size_t n = size_t(pad.max_action_horizon) * pad.max_action_dim;
@@ -462,18 +483,18 @@ EncodedStateAction encode_state_action(const StateActionProcessor& p, const Padd
   return e;
 }
 
-KeyValues decode_action(const StateActionProcessor& p, const std::string& tag, const float* action_pred, int rows,
-                        int cols, const KeyValues* raw_state) {
+KeyValues decode_action(const StateActionProcessor& p, const std::string& tag, const float* action_pred,
+                        int rows, int cols, const KeyValues* raw_state) {
   const ModalityConfig& ac = p.modalities(tag).at("action", tag);
   const int horizon = int(ac.delta_indices.size());
-  GROOT_CHECK(rows >= horizon, "decode_action: model output has ", rows, " steps, the embodiment's horizon is ",
-              horizon);
+  GROOT_CHECK(rows >= horizon, "decode_action: model output has ", rows,
+              " steps, the embodiment's horizon is ", horizon);
   KeyValues sliced;
   int start = 0;
   for (const auto& key : ac.modality_keys) {
     const int dim = p.params(tag, "action", key).dim;
-    GROOT_CHECK(start + dim <= cols, "decode_action: model output has ", cols, " dims, key '", key, "' needs [",
-                start, ", ", start + dim, ")");
+    GROOT_CHECK(start + dim <= cols, "decode_action: model output has ", cols, " dims, key '", key,
+                "' needs [", start, ", ", start + dim, ")");
     Mat m(horizon, dim);
     for (int t = 0; t < horizon; t++)
       for (int c = 0; c < dim; c++) m.at(t, c) = action_pred[size_t(t) * cols + start + c];

@@ -154,21 +154,22 @@ struct PaddingConfig {
 
 struct EncodedStateAction {
   int state_steps = 0;
-  std::vector<float> state;        // [state_steps, max_state_dim]
+  std::vector<float> state;  // [state_steps, max_state_dim]
   bool has_action = false;
   int action_steps = 0, action_dim = 0;  // real horizon T and concatenated dim D_total
-  int pad_horizon = 0, pad_dim = 0;       // max_action_horizon, max_action_dim of the buffers below
-  std::vector<float> action;       // [max_action_horizon, max_action_dim]
-  std::vector<float> action_mask;  // [max_action_horizon, max_action_dim], 1 on [:T, :D_total]
+  int pad_horizon = 0, pad_dim = 0;      // max_action_horizon, max_action_dim of the buffers below
+  std::vector<float> action;             // [max_action_horizon, max_action_dim]
+  std::vector<float> action_mask;        // [max_action_horizon, max_action_dim], 1 on [:T, :D_total]
 };
 
 // Normalises, concatenates in key order and pads. `action` may be null (inference).
 EncodedStateAction encode_state_action(const StateActionProcessor& p, const PaddingConfig& pad,
-                                       const std::string& tag, const KeyValues& state, const KeyValues* action);
+                                       const std::string& tag, const KeyValues& state,
+                                       const KeyValues* action);
 
 // Decodes one sample's model output action_pred [rows, cols] (rows >= T, cols >= D_total, e.g.
 // [50, 128]) into raw per-key actions [T, D]. `raw_state` is required for RELATIVE keys.
-KeyValues decode_action(const StateActionProcessor& p, const std::string& tag, const float* action_pred, int rows,
-                        int cols, const KeyValues* raw_state);
+KeyValues decode_action(const StateActionProcessor& p, const std::string& tag, const float* action_pred,
+                        int rows, int cols, const KeyValues* raw_state);
 
 }  // namespace groot::proc

@@ -19,7 +19,9 @@ using namespace groot::img;
 
 namespace {
 
-std::string golden_path() { return test::shared_dir() + "/golden/tiny_v1/preprocess.safetensors"; }
+std::string golden_path() {
+  return test::shared_dir() + "/golden/tiny_v1/preprocess.safetensors";
+}
 
 ImageView view_of(const st::TensorView& t) {
   EXPECT_EQ(t.dtype, st::DType::U8) << t.name;
@@ -54,9 +56,9 @@ void check_stages(const st::File& f, const std::string& prefix, const ImageView&
   Image r2 = albumentations_eval(input, cfg, &stages);
   Image smart = eagle_resize(r2);
   const std::pair<const char*, const Image*> checks[] = {{"resize1_uint8_hwc", &stages.resize1},
-                                                          {"crop_uint8_hwc", &stages.crop},
-                                                          {"resize2_uint8_hwc", &stages.resize2},
-                                                          {"smart_resize_uint8_hwc", &smart}};
+                                                         {"crop_uint8_hwc", &stages.crop},
+                                                         {"resize2_uint8_hwc", &stages.resize2},
+                                                         {"smart_resize_uint8_hwc", &smart}};
   for (const auto& [name, img] : checks) {
     const st::TensorView& want = f.at(prefix + name);
     Diff d = compare(*img, want);
@@ -150,9 +152,9 @@ TEST(ImageTransforms, AreaIntegerFactorAveragesBlocks) {
   const uint8_t vals[16] = {0, 1, 10, 20, 1, 0, 30, 41, 5, 5, 100, 100, 5, 6, 100, 101};
   std::memcpy(im.data.data(), vals, 16);
   Image r = resize_area(im, 2, 2);
-  EXPECT_EQ(r.data[0], (0 + 1 + 1 + 0 + 2) >> 2);       // 1
-  EXPECT_EQ(r.data[1], (10 + 20 + 30 + 41 + 2) >> 2);   // 25
-  EXPECT_EQ(r.data[2], (5 + 5 + 5 + 6 + 2) >> 2);       // 5
+  EXPECT_EQ(r.data[0], (0 + 1 + 1 + 0 + 2) >> 2);      // 1
+  EXPECT_EQ(r.data[1], (10 + 20 + 30 + 41 + 2) >> 2);  // 25
+  EXPECT_EQ(r.data[2], (5 + 5 + 5 + 6 + 2) >> 2);      // 5
   EXPECT_EQ(r.data[3], (100 + 100 + 100 + 101 + 2) >> 2);
   Image im3(3, 3, 1);
   for (int i = 0; i < 9; i++) im3.data[i] = uint8_t(i * 10);  // mean 40
@@ -204,10 +206,10 @@ TEST(ImageTransforms, NormalizeRange) {
   std::memcpy(im.data.data(), v, 6);
   std::vector<float> out(6);
   normalize_to_chw(im, out.data());
-  EXPECT_EQ(out[0], -1.0f);                           // c0, x0
-  EXPECT_EQ(out[1], (1.0f - 127.5f) / 127.5f);        // c0, x1
-  EXPECT_EQ(out[2], 1.0f);                            // c1, x0
-  EXPECT_EQ(out[4], (128.0f - 127.5f) / 127.5f);      // c2, x0
+  EXPECT_EQ(out[0], -1.0f);                       // c0, x0
+  EXPECT_EQ(out[1], (1.0f - 127.5f) / 127.5f);    // c0, x1
+  EXPECT_EQ(out[2], 1.0f);                        // c1, x0
+  EXPECT_EQ(out[4], (128.0f - 127.5f) / 127.5f);  // c2, x0
 }
 
 // ---- train mode ---------------------------------------------------------------------------------

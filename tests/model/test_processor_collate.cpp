@@ -15,7 +15,9 @@ using namespace groot::proc;
 
 namespace {
 
-std::string io_path() { return test::shared_dir() + "/golden/tiny_v1/io.safetensors"; }
+std::string io_path() {
+  return test::shared_dir() + "/golden/tiny_v1/io.safetensors";
+}
 
 img::ImageView view(const st::TensorView& t) {
   return img::ImageView(t.data, int(t.shape[0]), int(t.shape[1]), int(t.shape[2]));
@@ -28,8 +30,9 @@ StateActionProcessor identity_processor() {
   std::vector<int> h16;
   for (int i = 0; i < 16; i++) h16.push_back(i);
   ActionConfig abs{ActionRep::ABSOLUTE, ActionType::NON_EEF, ActionFormat::DEFAULT, {}};
-  em.modalities = {{"state", ModalityConfig{{0}, {"arm", "gripper"}, {}, {}, {}}},
-                   {"action", ModalityConfig{h16, {"arm", "gripper"}, {}, {}, std::vector<ActionConfig>{abs, abs}}}};
+  em.modalities = {
+      {"state", ModalityConfig{{0}, {"arm", "gripper"}, {}, {}, {}}},
+      {"action", ModalityConfig{h16, {"arm", "gripper"}, {}, {}, std::vector<ActionConfig>{abs, abs}}}};
   StateActionFlags f;
   f.apply_sincos_state_encoding = true;
   f.use_relative_action = true;
@@ -43,9 +46,8 @@ StateActionProcessor identity_processor() {
     one.v.assign(d, 1.0);
     return KeyStats{{"min", lo}, {"max", hi}, {"mean", z}, {"std", one}};
   };
-  p.set_statistics({{"new_embodiment",
-                     EmbodimentStats{{"state", {{"arm", ks(6)}, {"gripper", ks(2)}}},
-                                     {"action", {{"arm", ks(6)}, {"gripper", ks(1)}}}}}});
+  p.set_statistics({{"new_embodiment", EmbodimentStats{{"state", {{"arm", ks(6)}, {"gripper", ks(2)}}},
+                                                       {"action", {{"arm", ks(6)}, {"gripper", ks(1)}}}}}});
   return p;
 }
 
@@ -88,8 +90,8 @@ TEST(ProcessorCollate, MatchesGoldenModelInputs) {
   for (int k = 0; k < 4; k++) {
     torch::Tensor want = st::to_tensor(f.at("in/pixel_values." + std::to_string(k)));
     EXPECT_EQ(batch.pixel_values[k].sizes(), want.sizes());
-    EXPECT_TRUE(torch::equal(batch.pixel_values[k], want)) << "pixel_values." << k << " max diff "
-                                                          << (batch.pixel_values[k] - want).abs().max().item<float>();
+    EXPECT_TRUE(torch::equal(batch.pixel_values[k], want))
+        << "pixel_values." << k << " max diff " << (batch.pixel_values[k] - want).abs().max().item<float>();
   }
   // Batched decode of the golden action tensor returns the raw actions.
   std::vector<KeyValues> states(2);

@@ -17,7 +17,9 @@ using groot::test::TempDir;
 
 namespace {
 
-std::string meta(const std::string& name) { return test::shared_dir() + "/fixtures/" + name + "/meta"; }
+std::string meta(const std::string& name) {
+  return test::shared_dir() + "/fixtures/" + name + "/meta";
+}
 
 void write_text(const fs::path& p, const std::string& s) {
   std::ofstream f(p, std::ios::binary);
@@ -29,13 +31,17 @@ ProcessorConfig n16_config() {
   proc::EmbodimentModalities em;
   std::vector<int> h16;
   for (int i = 0; i < 16; i++) h16.push_back(i);
-  proc::ActionConfig rel{proc::ActionRep::RELATIVE, proc::ActionType::NON_EEF, proc::ActionFormat::DEFAULT, {}};
+  proc::ActionConfig rel{
+      proc::ActionRep::RELATIVE, proc::ActionType::NON_EEF, proc::ActionFormat::DEFAULT, {}};
   proc::ActionConfig abs{proc::ActionRep::ABSOLUTE, proc::ActionType::NON_EEF, proc::ActionFormat::DEFAULT,
                          std::string("gripper")};
   em.modalities = {
       {"video", proc::ModalityConfig{{0}, {"front", "wrist"}, {}, {}, {}}},
       {"state", proc::ModalityConfig{{0}, {"single_arm", "gripper"}, std::vector<std::string>{}, {}, {}}},
-      {"action", proc::ModalityConfig{h16, {"single_arm", "gripper"}, {}, std::vector<std::string>{"gripper"},
+      {"action", proc::ModalityConfig{h16,
+                                      {"single_arm", "gripper"},
+                                      {},
+                                      std::vector<std::string>{"gripper"},
                                       std::vector<proc::ActionConfig>{rel, abs}}},
       {"language", proc::ModalityConfig{{0}, {"annotation.human.task_description"}, {}, {}, {}}}};
   c.modality_configs = {{"new_embodiment", em}};
@@ -79,7 +85,7 @@ TEST(Embodiment, UpstreamTable) {
 TEST(Embodiment, BaseFileIs148BytesAndFillsMissingTags) {
   // The base checkpoint's embodiment_id.json: 7 pretraining/post-train tags, indent=2, 148 bytes.
   embodiment::EmbodimentMapping base;
-  base.entries = {{"robocasa_panda_omron", 13}, {"gr1", 20}, {"behavior_r1_pro", 24}, {"unitree_g1", 8},
+  base.entries = {{"robocasa_panda_omron", 13}, {"gr1", 20},       {"behavior_r1_pro", 24}, {"unitree_g1", 8},
                   {"libero_panda", 2},          {"oxe_google", 0}, {"oxe_widowx", 1}};
   const std::string text = embodiment::embodiment_ids_json(base);
   EXPECT_EQ(text.size(), 148u) << text;
@@ -125,12 +131,24 @@ TEST(ProcessorConfigFile, WritesUpstreamSchema) {
   EXPECT_EQ(j["processor_class"], "Gr00tN1d6Processor");
   const auto& kw = j["processor_kwargs"];
   // Every N1.6 save_pretrained key, in upstream order.
-  const std::vector<std::string> keys = {"modality_configs", "image_crop_size", "image_target_size",
-                                         "use_albumentations", "random_rotation_angle", "color_jitter_params",
-                                         "shortest_image_edge", "crop_fraction", "model_name", "model_type",
-                                         "formalize_language", "max_state_dim", "max_action_dim",
-                                         "max_action_horizon", "use_percentiles", "clip_outliers",
-                                         "apply_sincos_state_encoding", "use_relative_action"};
+  const std::vector<std::string> keys = {"modality_configs",
+                                         "image_crop_size",
+                                         "image_target_size",
+                                         "use_albumentations",
+                                         "random_rotation_angle",
+                                         "color_jitter_params",
+                                         "shortest_image_edge",
+                                         "crop_fraction",
+                                         "model_name",
+                                         "model_type",
+                                         "formalize_language",
+                                         "max_state_dim",
+                                         "max_action_dim",
+                                         "max_action_horizon",
+                                         "use_percentiles",
+                                         "clip_outliers",
+                                         "apply_sincos_state_encoding",
+                                         "use_relative_action"};
   std::vector<std::string> got;
   for (auto it = kw.begin(); it != kw.end(); ++it) got.push_back(it.key());
   EXPECT_EQ(got, keys);
@@ -217,7 +235,8 @@ TEST(ProcessorConfigFile, ReadsEnumValuesAndKeepsUnknownKwargs) {
   ProcessorConfig r = parse_processor_config(processor_config_json(c), "rt.json");
   expect_same(c, r);
   const auto j = nlohmann::json::parse(processor_config_json(c));
-  EXPECT_EQ(j["processor_kwargs"]["modality_configs"]["gr1"]["action"]["action_configs"][0]["rep"], "RELATIVE");
+  EXPECT_EQ(j["processor_kwargs"]["modality_configs"]["gr1"]["action"]["action_configs"][0]["rep"],
+            "RELATIVE");
   EXPECT_EQ(j["processor_kwargs"]["state_dropout_prob"], 0.0);
   EXPECT_EQ(j["processor_kwargs"]["letter_box_transform"], false);
 }
@@ -275,7 +294,8 @@ TEST(StatisticsFile, DatasetMetaToStatisticsRoundTrip) {
   proc::Statistics r = read_statistics((d / "statistics.json").string());
   EXPECT_EQ(statistics_json(r), statistics_json(st));
   // Values survive bit-exactly (shortest round-trip float printing).
-  const proc::StatArray* back = proc::find_stat(*proc::find_key_stats(r[0].second, "relative_action", "single_arm"), "q99");
+  const proc::StatArray* back =
+      proc::find_stat(*proc::find_key_stats(r[0].second, "relative_action", "single_arm"), "q99");
   EXPECT_EQ(back->v, proc::find_stat(*rel, "q99")->v);
   // Upstream layout: tag -> modality -> key -> stat -> list (2-D for relative_action).
   const auto j = nlohmann::json::parse(statistics_json(st));
@@ -307,7 +327,8 @@ TEST(ProcessorFolder, SaveLoadAndBuildProcessor) {
   TempDir d;
   ProcessorFiles f;
   f.config = n16_config();
-  f.statistics = {{"new_embodiment", embodiment_stats_from_dataset_meta(meta("gr00t_n16_meta_cube_to_bowl_5"))}};
+  f.statistics = {
+      {"new_embodiment", embodiment_stats_from_dataset_meta(meta("gr00t_n16_meta_cube_to_bowl_5"))}};
   const fs::path out = d / "ckpt";
   save_processor_files(out.string(), f);
   for (const char* name : {"processor_config.json", "statistics.json", "embodiment_id.json"})

@@ -15,10 +15,16 @@ using namespace groot::proc;
 
 namespace {
 
-std::string meta(const std::string& name) { return test::shared_dir() + "/fixtures/" + name + "/meta"; }
+std::string meta(const std::string& name) {
+  return test::shared_dir() + "/fixtures/" + name + "/meta";
+}
 
-ActionConfig rel() { return ActionConfig{ActionRep::RELATIVE, ActionType::NON_EEF, ActionFormat::DEFAULT, {}}; }
-ActionConfig abs_() { return ActionConfig{ActionRep::ABSOLUTE, ActionType::NON_EEF, ActionFormat::DEFAULT, {}}; }
+ActionConfig rel() {
+  return ActionConfig{ActionRep::RELATIVE, ActionType::NON_EEF, ActionFormat::DEFAULT, {}};
+}
+ActionConfig abs_() {
+  return ActionConfig{ActionRep::ABSOLUTE, ActionType::NON_EEF, ActionFormat::DEFAULT, {}};
+}
 
 std::vector<int> range(int n) {
   std::vector<int> v(n);
@@ -31,7 +37,8 @@ EmbodimentModalities so100_config(bool gripper_mean_std = false, bool arm_sincos
   EmbodimentModalities em;
   ModalityConfig video{{0}, {"front", "wrist"}, {}, {}, {}};
   ModalityConfig state{{0}, {"single_arm", "gripper"}, {}, {}, {}};
-  ModalityConfig action{range(16), {"single_arm", "gripper"}, {}, {}, std::vector<ActionConfig>{rel(), abs_()}};
+  ModalityConfig action{
+      range(16), {"single_arm", "gripper"}, {}, {}, std::vector<ActionConfig>{rel(), abs_()}};
   if (gripper_mean_std) {
     state.mean_std_embedding_keys = std::vector<std::string>{"gripper"};
     action.mean_std_embedding_keys = std::vector<std::string>{"gripper"};
@@ -44,7 +51,8 @@ EmbodimentModalities so100_config(bool gripper_mean_std = false, bool arm_sincos
 
 StateActionProcessor so100_processor(StateActionFlags flags, bool mean_std = false, bool sincos = false) {
   StateActionProcessor p({{"new_embodiment", so100_config(mean_std, sincos)}}, flags);
-  Statistics st{{"new_embodiment", procfiles::embodiment_stats_from_dataset_meta(meta("gr00t_n16_meta_cube_to_bowl_5"))}};
+  Statistics st{{"new_embodiment",
+                 procfiles::embodiment_stats_from_dataset_meta(meta("gr00t_n16_meta_cube_to_bowl_5"))}};
   p.set_statistics(st);
   return p;
 }
@@ -118,8 +126,10 @@ TEST(StateAction, EncodePadsAndMasks) {
     for (int c = 0; c < 128; c++) {
       const bool inside = t < 16 && c < 6;
       EXPECT_EQ(e.action_mask[t * 128 + c], inside ? 1.f : 0.f);
-      if (!inside) EXPECT_EQ(e.action[t * 128 + c], 0.f);
-      else EXPECT_LE(std::abs(e.action[t * 128 + c]), 1.f);
+      if (!inside)
+        EXPECT_EQ(e.action[t * 128 + c], 0.f);
+      else
+        EXPECT_LE(std::abs(e.action[t * 128 + c]), 1.f);
     }
   // The relative key is normalised with per-step relative stats: step t uses row t.
   for (int t = 0; t < 16; t++)
@@ -142,8 +152,9 @@ TEST(StateAction, RoundTripEveryMode) {
     StateActionProcessor p = so100_processor(n16_flags(), mean_std);
     std::mt19937 rng(5);
     for (int trial = 0; trial < 20; trial++) {
-      KeyValues state{{"single_arm", random_inside(p.params("new_embodiment", "state", "single_arm"), 1, rng)},
-                      {"gripper", random_inside(p.params("new_embodiment", "state", "gripper"), 1, rng)}};
+      KeyValues state{
+          {"single_arm", random_inside(p.params("new_embodiment", "state", "single_arm"), 1, rng)},
+          {"gripper", random_inside(p.params("new_embodiment", "state", "gripper"), 1, rng)}};
       const NormParams& gp = p.params("new_embodiment", "action", "gripper");
       Mat grip(16, 1);
       if (mean_std) {  // stay inside +-1 std so the clip does not bite
@@ -179,7 +190,7 @@ TEST(StateAction, ClippingAndOutOfRange) {
   const NormParams& sp = p.params("new_embodiment", "state", "single_arm");
   KeyValues state{{"single_arm", Mat(1, 5)}, {"gripper", Mat(1, 1)}};
   for (int c = 0; c < 5; c++) state["single_arm"].v[c] = float(sp.max[c] + 100.0);  // above max
-  state["gripper"].v[0] = 1000.f;                                                    // mean-std state: NOT clipped
+  state["gripper"].v[0] = 1000.f;  // mean-std state: NOT clipped
   KeyValues ns = p.apply_state(state, "new_embodiment");
   for (float v : ns["single_arm"].v) EXPECT_EQ(v, 1.f);
   EXPECT_GT(ns["gripper"].v[0], 1.f);
@@ -197,7 +208,8 @@ TEST(StateAction, ClippingAndOutOfRange) {
   Mat big_arm(16, 5), big_grip(16, 1);
   for (auto& v : big_arm.v) v = 5.f;
   for (auto& v : big_grip.v) v = 3.f;
-  KeyValues out = p.unapply_action({{"single_arm", big_arm}, {"gripper", big_grip}}, "new_embodiment", &state);
+  KeyValues out =
+      p.unapply_action({{"single_arm", big_arm}, {"gripper", big_grip}}, "new_embodiment", &state);
   const NormParams& rp = p.params("new_embodiment", "action", "single_arm");
   const NormParams& gp = p.params("new_embodiment", "action", "gripper");
   for (int t = 0; t < 16; t++)
@@ -213,11 +225,16 @@ TEST(StateAction, ConstantFeaturesAndZeroStd) {
                    {"action", ModalityConfig{{0, 1}, {"a"}, {}, {}, std::vector<ActionConfig>{abs_()}}}};
   StateActionFlags f = n16_flags();
   StateActionProcessor p({{"t", em}}, f);
-  auto arr = [](std::vector<double> v) { StatArray a; a.cols = int(v.size()); a.v = std::move(v); return a; };
-  KeyStats sa{{"min", arr({2.0, -1.0})}, {"max", arr({2.0, 3.0})}, {"mean", arr({2.0, 1.0})}, {"std", arr({0.0, 2.0})},
-              {"q01", arr({2.0, -0.5})}, {"q99", arr({2.0, 2.5})}};
-  KeyStats sb{{"min", arr({0.0})}, {"max", arr({1.0})}, {"mean", arr({5.0})}, {"std", arr({0.0})},
-              {"q01", arr({0.0})}, {"q99", arr({1.0})}};
+  auto arr = [](std::vector<double> v) {
+    StatArray a;
+    a.cols = int(v.size());
+    a.v = std::move(v);
+    return a;
+  };
+  KeyStats sa{{"min", arr({2.0, -1.0})}, {"max", arr({2.0, 3.0})},  {"mean", arr({2.0, 1.0})},
+              {"std", arr({0.0, 2.0})},  {"q01", arr({2.0, -0.5})}, {"q99", arr({2.0, 2.5})}};
+  KeyStats sb{{"min", arr({0.0})}, {"max", arr({1.0})}, {"mean", arr({5.0})},
+              {"std", arr({0.0})}, {"q01", arr({0.0})}, {"q99", arr({1.0})}};
   Statistics st{{"t", EmbodimentStats{{"state", {{"a", sa}, {"b", sb}}}, {"action", {{"a", sa}}}}}};
   p.set_statistics(st);
   Mat a(1, 2);
@@ -225,9 +242,9 @@ TEST(StateAction, ConstantFeaturesAndZeroStd) {
   Mat b(1, 1);
   b.v = {9.f};
   KeyValues n = p.apply_state({{"a", a}, {"b", b}}, "t");
-  EXPECT_EQ(n["a"].v[0], 0.f);   // max == min -> 0
-  EXPECT_EQ(n["a"].v[1], 0.f);   // 2 * (1 - -1) / 4 - 1 = 0
-  EXPECT_EQ(n["b"].v[0], 9.f);   // std == 0 -> passthrough
+  EXPECT_EQ(n["a"].v[0], 0.f);  // max == min -> 0
+  EXPECT_EQ(n["a"].v[1], 0.f);  // 2 * (1 - -1) / 4 - 1 = 0
+  EXPECT_EQ(n["b"].v[0], 9.f);  // std == 0 -> passthrough
   Mat act(2, 2);
   act.v = {0.f, 0.f, 0.f, 0.f};
   KeyValues back = p.unapply_action({{"a", act}}, "t", nullptr);
@@ -285,14 +302,18 @@ TEST(StateAction, AbsoluteModeWhenRelativeDisabled) {
 TEST(StateAction, Gr1FixtureAllKeysRoundTrip) {
   // GR1 meta: 44-d state/action, relative stats for arms and hands ([16][7], [16][6]).
   EmbodimentModalities em;
-  const std::vector<std::string> skeys = {"left_arm", "right_arm", "left_hand", "right_hand", "waist", "left_leg"};
+  const std::vector<std::string> skeys = {"left_arm",   "right_arm", "left_hand",
+                                          "right_hand", "waist",     "left_leg"};
   const std::vector<std::string> akeys = {"left_arm", "right_arm", "left_hand", "right_hand", "waist"};
-  em.modalities = {
-      {"state", ModalityConfig{{0}, skeys, std::vector<std::string>{"waist"}, {}, {}}},
-      {"action", ModalityConfig{range(16), akeys, {}, std::vector<std::string>{"waist"},
-                                std::vector<ActionConfig>{rel(), rel(), rel(), rel(), abs_()}}}};
+  em.modalities = {{"state", ModalityConfig{{0}, skeys, std::vector<std::string>{"waist"}, {}, {}}},
+                   {"action", ModalityConfig{range(16),
+                                             akeys,
+                                             {},
+                                             std::vector<std::string>{"waist"},
+                                             std::vector<ActionConfig>{rel(), rel(), rel(), rel(), abs_()}}}};
   StateActionProcessor p({{"gr1", em}}, n16_flags());
-  p.set_statistics({{"gr1", procfiles::embodiment_stats_from_dataset_meta(meta("gr00t_n16_meta_gr1_picknplace"))}});
+  p.set_statistics(
+      {{"gr1", procfiles::embodiment_stats_from_dataset_meta(meta("gr00t_n16_meta_gr1_picknplace"))}});
   EXPECT_EQ(p.action_dim("gr1"), 7 + 7 + 6 + 6 + 3);
   EXPECT_EQ(p.state_dim("gr1", true), 7 + 7 + 6 + 6 + 6 + 6);
   std::mt19937 rng(11);
@@ -319,11 +340,13 @@ TEST(StateAction, Gr1FixtureAllKeysRoundTrip) {
   // left_leg of the GR1 demo is constant in the stats -> normalised to exactly 0.
   const NormParams& leg = p.params("gr1", "state", "left_leg");
   for (int c = 0; c < 6; c++)
-    if (std::abs(leg.max[c] - leg.min[c]) <= 1e-8 + 1e-5 * std::abs(leg.min[c])) EXPECT_EQ(e.state[7 + 7 + 6 + 6 + 6 + c], 0.f);
+    if (std::abs(leg.max[c] - leg.min[c]) <= 1e-8 + 1e-5 * std::abs(leg.min[c]))
+      EXPECT_EQ(e.state[7 + 7 + 6 + 6 + 6 + c], 0.f);
   KeyValues back = decode_action(p, "gr1", e.action.data(), 50, 128, &state);
   for (const auto& k : akeys)
     for (size_t i = 0; i < action[k].v.size(); i++)
-      EXPECT_NEAR(back[k].v[i], action[k].v[i], 2e-4f * std::max(1.f, std::abs(action[k].v[i]))) << k << " " << i;
+      EXPECT_NEAR(back[k].v[i], action[k].v[i], 2e-4f * std::max(1.f, std::abs(action[k].v[i])))
+          << k << " " << i;
 }
 
 TEST(StateAction, ErrorsNameTheProblem) {
@@ -356,8 +379,10 @@ TEST(StateAction, ErrorsNameTheProblem) {
   for (auto& [m, c] : eef.modalities)
     if (m == "action") (*c.action_configs)[0].type = ActionType::EEF;
   StateActionProcessor pe({{"new_embodiment", eef}, {"other", so100_config()}}, n16_flags());
-  Statistics both{{"new_embodiment", procfiles::embodiment_stats_from_dataset_meta(meta("gr00t_n16_meta_cube_to_bowl_5"))},
-                  {"other", procfiles::embodiment_stats_from_dataset_meta(meta("gr00t_n16_meta_cube_to_bowl_5"))}};
+  Statistics both{
+      {"new_embodiment",
+       procfiles::embodiment_stats_from_dataset_meta(meta("gr00t_n16_meta_cube_to_bowl_5"))},
+      {"other", procfiles::embodiment_stats_from_dataset_meta(meta("gr00t_n16_meta_cube_to_bowl_5"))}};
   pe.set_statistics(both);
   try {
     pe.apply_action(act, "new_embodiment", &st);
