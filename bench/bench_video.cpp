@@ -108,7 +108,8 @@ void dump_interop(const fs::path& out) {
       groot::shared_dir() +
       "/fixtures/gr00t_robot_sim_picknplace_v20/videos/chunk-000/observation.images.ego_view/"
       "episode_000000.mp4";
-  fs::copy_file(fixture, out / "episode_000000.mp4", fs::copy_options::overwrite_existing);
+  fs::remove(out / "episode_000000.mp4");  // a previous copy is read-only, like the fixture
+  fs::copy_file(fixture, out / "episode_000000.mp4");
   std::vector<uint8_t> rgb;
   {
     video::Decoder d(fixture);
@@ -213,7 +214,7 @@ int main(int argc, char** argv) {
         "/fixtures/gr00t_robot_sim_picknplace_v20/videos/chunk-000/observation.images.ego_view/"
         "episode_000000.mp4";
     if (fs::exists(fixture)) bench_decode("h264 robot_sim fixture (B-frames)", fixture, reads);
-  } catch (const groot::Error& e) {
+  } catch (const std::exception& e) {  // groot::Error and filesystem errors
     std::fprintf(stderr, "bench_video: error: %s\n", e.what());
     return 1;
   }

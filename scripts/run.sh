@@ -14,7 +14,7 @@ OUTDIR=${1:-${GROOT_OUT:-out}}
 mkdir -p "$OUTDIR"
 HDF5="$OUTDIR/demos.hdf5"
 DS="$OUTDIR/mcx_card_lerobot_v2"
-$G synth --output "$HDF5" --demos 20 --seed 7 --overwrite
+$G synth --output "$HDF5" --demos 20 --seed 7
 $G convert --hdf5 "$HDF5" --output "$DS" --overwrite
 $G stats "$DS"
 $G validate "$DS"
