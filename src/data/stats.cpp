@@ -1,7 +1,9 @@
 #include "data/stats.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <cstring>
 #include <mutex>
 
 #include "data/parallel.h"
@@ -55,12 +57,12 @@ inline float div_count(float s, int64_t n) { return float(double(s) / double(n))
 
 }  // namespace
 
-float numpy_quantile_f32(float* v, int64_t n, double q) {
+double numpy_quantile_f32(float* v, int64_t n, double q) {
   GROOT_CHECK(n >= 1, "quantile of an empty column");
-  // numpy 2.x _quantile ("linear"): virtual index (n - 1) * q and gamma in float64; the two
+  // numpy _quantile ("linear"): virtual index (n - 1) * q and gamma in float64; the two
   // neighbours stay float32, so diff = b - a is float32; _lerp then runs in float64
-  // (a + diff * g, or b - diff * (1 - g) where g >= 0.5) and the result is cast to float32.
-  // Checked bit for bit against numpy in tests/data/test_stats_numpy.cpp.
+  // (a + diff * g, or b - diff * (1 - g) where g >= 0.5). numpy 1.26 returns that float64;
+  // numpy 2.x casts it to float32. Checked against both (tests/data/test_stats_*.cpp).
   const double vi = double(n - 1) * q;
   int64_t prev, next;
   if (vi >= double(n - 1)) {
@@ -82,7 +84,7 @@ float numpy_quantile_f32(float* v, int64_t n, double q) {
     r = double(b) - double(diff) * (1.0 - gamma);
   else
     r = double(a) + double(diff) * gamma;
-  return float(r);
+  return r;
 }
 
 ColumnStats numpy_column_stats(float* v, int64_t n, bool pairwise) {
@@ -209,7 +211,9 @@ std::vector<FeatureStats> compute_stats(const Dataset& ds, const StatsOptions& o
     FeatureStats& fs_ = out[k];
     fs_.key = keys[k];
     fs_.dim = dims[k];
-    for (auto* v : {&fs_.mean, &fs_.std, &fs_.min, &fs_.max, &fs_.q01, &fs_.q99}) v->resize(size_t(dims[k]));
+    for (auto* v : {&fs_.mean, &fs_.std, &fs_.min, &fs_.max}) v->resize(size_t(dims[k]));
+    fs_.q01.resize(size_t(dims[k]));
+    fs_.q99.resize(size_t(dims[k]));
   }
   parallel_for(int64_t(cols.size()), opt.threads, [&](int64_t c) {
     auto [k, d] = cols[c];
@@ -341,7 +345,9 @@ std::vector<RelativeStats> compute_relative_stats(const Dataset& ds, const Modal
     r.horizon = T;
     r.dim = D;
     r.num_chunks = W;
-    for (auto* v : {&r.max, &r.min, &r.q01, &r.q99, &r.mean, &r.std}) v->resize(size_t(C));
+    for (auto* v : {&r.max, &r.min, &r.mean, &r.std}) v->resize(size_t(C));
+    r.q01.resize(size_t(C));
+    r.q99.resize(size_t(C));
     parallel_for(C, opt.threads, [&](int64_t c) {
       ColumnStats s = numpy_column_stats(store.data() + c * W, W, C == 1);
       r.max[c] = s.max;
@@ -359,12 +365,14 @@ std::vector<RelativeStats> compute_relative_stats(const Dataset& ds, const Modal
 // --- JSON ---------------------------------------------------------------------------------------
 
 namespace {
-ojson vec_json(const std::vector<float>& v) {
+template <typename T>
+ojson vec_json(const std::vector<T>& v) {
   ojson a = ojson::array();
-  for (float x : v) a.push_back(double(x));
+  for (T x : v) a.push_back(double(x));
   return a;
 }
-ojson mat_json(const std::vector<float>& v, int64_t rows, int64_t cols) {
+template <typename T>
+ojson mat_json(const std::vector<T>& v, int64_t rows, int64_t cols) {
   ojson a = ojson::array();
   for (int64_t r = 0; r < rows; ++r) {
     ojson row = ojson::array();
@@ -412,9 +420,89 @@ ojson relative_stats_to_json(const std::vector<RelativeStats>& stats) {
   return j;
 }
 
+std::string python_float_repr(double x) {
+  if (std::isnan(x)) return "NaN";
+  if (std::isinf(x)) return x > 0 ? "Infinity" : "-Infinity";
+  if (x == 0) return std::signbit(x) ? "-0.0" : "0.0";
+  // Shortest round-trip digits, then CPython's repr layout (float_repr_style "short"):
+  // fixed notation when -4 < decpt <= 16, else d.ddde[+-]XX.
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof(buf), x, std::chars_format::scientific);
+  std::string sci(buf, res.ptr);
+  bool neg = sci[0] == '-';
+  if (neg) sci.erase(0, 1);
+  size_t e = sci.find('e');
+  std::string mant = sci.substr(0, e);
+  int exp10 = std::stoi(sci.substr(e + 1));
+  std::string digits;
+  for (char c : mant)
+    if (c != '.') digits += c;
+  while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
+  const int decpt = exp10 + 1;  // value = 0.d1d2... * 10^decpt
+  std::string out = neg ? "-" : "";
+  const int nd = int(digits.size());
+  if (decpt > -4 && decpt <= 16) {
+    if (decpt <= 0) {
+      out += "0." + std::string(size_t(-decpt), '0') + digits;
+    } else if (decpt >= nd) {
+      out += digits + std::string(size_t(decpt - nd), '0') + ".0";
+    } else {
+      out += digits.substr(0, size_t(decpt)) + "." + digits.substr(size_t(decpt));
+    }
+  } else {
+    out += digits.substr(0, 1);
+    if (nd > 1) out += "." + digits.substr(1);
+    int ex = decpt - 1;
+    char eb[16];
+    std::snprintf(eb, sizeof(eb), "e%c%02d", ex < 0 ? '-' : '+', ex < 0 ? -ex : ex);
+    out += eb;
+  }
+  return out;
+}
+
+namespace {
+// json.dump(obj, f, indent=4) of Python (ensure_ascii=True, separators ", " / ": ").
+void dump_py(const ojson& j, int level, std::string& out) {
+  const std::string ind(size_t(4 * (level + 1)), ' '), ind0(size_t(4 * level), ' ');
+  if (j.is_object()) {
+    if (j.empty()) {
+      out += "{}";
+      return;
+    }
+    out += "{\n";
+    bool first = true;
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (!first) out += ",\n";
+      first = false;
+      out += ind + ojson(it.key()).dump(-1, ' ', true) + ": ";
+      dump_py(it.value(), level + 1, out);
+    }
+    out += "\n" + ind0 + "}";
+  } else if (j.is_array()) {
+    if (j.empty()) {
+      out += "[]";
+      return;
+    }
+    out += "[\n";
+    for (size_t i = 0; i < j.size(); ++i) {
+      if (i) out += ",\n";
+      out += ind;
+      dump_py(j[i], level + 1, out);
+    }
+    out += "\n" + ind0 + "]";
+  } else if (j.is_number_float()) {
+    out += python_float_repr(j.get<double>());
+  } else {
+    out += j.dump(-1, ' ', true);
+  }
+}
+}  // namespace
+
 std::string dump_stats_json(const ojson& j) {
   check_finite(j, "");
-  return j.dump(4);
+  std::string out;
+  dump_py(j, 0, out);
+  return out;
 }
 
 bool stats_complete(const ojson& stats, const std::vector<std::string>& features) {

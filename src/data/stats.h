@@ -11,10 +11,12 @@
 //   state[i + state_delta[-1]]) (NON_EEF), then the same six statistics over all chunks, each a
 //   [T][D] list: {"<key>": {"max", "min", "q01", "q99", "mean", "std"}}.
 //
-// float32 semantics: the statistics reproduce numpy's float32 arithmetic bit for bit (numpy 2.5):
+// float32 semantics: the statistics reproduce numpy's float32 arithmetic bit for bit (numpy 1.26):
 //   sums over axis 0 accumulate row by row in float32 when a row has more than one value, and use
 //   numpy's pairwise summation when it has one (an (N, 1) array); the division by N is float32;
-//   quantile takes float32 neighbours, a float32 difference and a float64 interpolation weight.
+//   np.quantile takes the float32 neighbours, their float32 difference and a float64 weight and
+//   returns float64 (numpy 1.26.4, pinned by Isaac-GR00T; numpy 2.x casts that to float32).
+//   The robot_sim fixture's upstream stats.json / relative_stats.json are reproduced bit for bit.
 //   tests/data/test_stats_numpy.cpp checks this against numpy output (tests/data/golden/).
 //
 // Speed: parquet files are decoded in parallel into one float32 column store (4 bytes per value:
@@ -30,26 +32,30 @@ namespace groot::data {
 
 // The six statistics of one column of float32 values, numpy semantics (see above).
 struct ColumnStats {
-  float mean = 0, std = 0, min = 0, max = 0, q01 = 0, q99 = 0;
+  float mean = 0, std = 0, min = 0, max = 0;
+  double q01 = 0, q99 = 0;  // numpy 1.26 returns float64 quantiles for float32 input
 };
 // `values` (n >= 1, finite) is reordered (partitioned) in place. `pairwise`: numpy reduces a
 // single-value-per-row array with pairwise summation, otherwise row by row.
 ColumnStats numpy_column_stats(float* values, int64_t n, bool pairwise);
-// np.quantile(values, q) for float32 input ("linear"); partitions `values` in place.
-float numpy_quantile_f32(float* values, int64_t n, double q);
+// np.quantile(values, q) for float32 input ("linear"), numpy 1.26.4 (the version Isaac-GR00T pins):
+// a float64 result; numpy >= 2 returns the same value cast to float32. Partitions `values`.
+double numpy_quantile_f32(float* values, int64_t n, double q);
 // numpy's float32 add.reduce of a contiguous run (pairwise summation, blocks of 8 and 128).
 float numpy_pairwise_sum_f32(const float* values, int64_t n);
 
 struct FeatureStats {
   std::string key;
   int64_t dim = 0;
-  std::vector<float> mean, std, min, max, q01, q99;  // [dim]
+  std::vector<float> mean, std, min, max;  // [dim]
+  std::vector<double> q01, q99;            // [dim] (float64, as numpy 1.26 returns them)
 };
 
 struct RelativeStats {
   std::string key;
   int64_t horizon = 0, dim = 0;                       // T, D
-  std::vector<float> max, min, q01, q99, mean, std;   // [T * D], row-major [t][d]
+  std::vector<float> max, min, mean, std;             // [T * D], row-major [t][d]
+  std::vector<double> q01, q99;                       // [T * D] (float64 like numpy 1.26)
   int64_t num_chunks = 0;                             // windows the stats are over
 };
 
@@ -75,8 +81,11 @@ std::vector<RelativeStats> compute_relative_stats(const Dataset& ds, const Modal
 // JSON in upstream's key order; values are the float32 results widened to double (as .tolist()).
 ojson stats_to_json(const std::vector<FeatureStats>& stats);
 ojson relative_stats_to_json(const std::vector<RelativeStats>& stats);
-// json.dump(indent=4) layout. Throws on non-finite values (Python would write NaN, invalid JSON).
+// Python json.dump(indent=4) text, byte for byte (floats as Python repr). Throws on non-finite
+// values (Python would write NaN, which is not JSON).
 std::string dump_stats_json(const ojson& j);
+// repr(float) of CPython: shortest round-trip digits, e.g. 0.005017762165516615, 1e-05, 1.0.
+std::string python_float_repr(double x);
 
 // True when `stats` (a parsed stats.json) has every feature with all six keys (upstream's
 // check_stats_validity: such a file is kept as is).
