@@ -284,39 +284,53 @@ std::vector<RelativeStats> compute_relative_stats(const Dataset& ds, const Modal
   const int64_t last_ad = ad.back();
   const int64_t sref = sd.back();
 
-  // Per episode, per key: windows [w][T*D].
+  // Pass 1: windows per episode from the parquet footers -> each episode's slot in the store.
   const size_t E = ds.episodes.size();
-  std::vector<std::vector<std::vector<float>>> chunks(E, std::vector<std::vector<float>>(keys.size()));
+  std::vector<int64_t> rows(E), first(E + 1, 0);
+  parallel_for(int64_t(E), opt.threads, [&](int64_t e) {
+    const fs::path p = ds.parquet_path(ds.episodes[e].episode_index);
+    if (!fs::exists(p)) fail("episode ", ds.episodes[e].episode_index, ": parquet file ", p.string(), " is missing");
+    rows[e] = pq::read_schema(p.string()).num_rows;
+  });
+  for (size_t e = 0; e < E; ++e) first[e + 1] = first[e] + std::max<int64_t>(0, rows[e] - last_ad);
+  const int64_t W = first.back();
+  if (W == 0)
+    fail("dataset ", ds.root.string(), ": no episode is long enough for an action chunk of ", T,
+         " steps; relative stats for \"", keys[0], "\" cannot be computed");
+  // Column store per key: [t*D+d][window], windows in episodes.jsonl order.
+  std::vector<std::vector<float>> store(keys.size());
+  for (size_t k = 0; k < keys.size(); ++k) store[k].resize(size_t(T * plans[k].a->dim() * W));
+
+  // Pass 2: chunk[t] = float32(action[i + delta[t]] - state[i + state_delta[-1]]), straight into the store.
   Progress progress("relative stats", int64_t(E), "episodes", opt.quiet);
   parallel_for(int64_t(E), opt.threads, [&](int64_t e) {
     const int64_t ep = ds.episodes[e].episode_index;
+    const int64_t usable = first[e + 1] - first[e];
+    if (usable <= 0) {
+      progress.add(1, rows[e]);
+      return;
+    }
     pq::Table t = read_episode_table(ds, ep, columns);
     const std::string where = ds.parquet_path(ep).string();
     const int64_t L = t.num_rows;
-    const int64_t usable = L - last_ad;
+    if (L != rows[e]) fail(where, ": footer says ", rows[e], " rows but the columns hold ", L);
+    if (usable - 1 + max_delta >= L || usable - 1 + sref >= L)
+      fail(where, ": action delta_indices reach past the end of the episode (", L, " rows)");
     for (size_t k = 0; k < keys.size(); ++k) {
       const KeyPlan& p = plans[k];
-      if (usable <= 0) continue;
-      if (usable - 1 + max_delta >= L || usable - 1 + sref >= L)
-        fail(where, ": action delta_indices reach past the end of the episode (", L, " rows)");
       Matrix A = column_matrix_f64(t, p.a->original_key, p.a_dim, where);
       Matrix S = column_matrix_f64(t, p.s->original_key, p.s_dim, where);
       const int64_t D = p.a->dim();
-      std::vector<float>& w = chunks[e][k];
-      w.resize(size_t(usable * T * D));
-      for (int64_t i = 0; i < usable; ++i) {
-        const double* s = S.row(i + sref) + p.s->start;
-        for (int64_t ti = 0; ti < T; ++ti) {
-          const double* a = A.row(i + ad[ti]) + p.a->start;
-          float* dst = w.data() + (i * T + ti) * D;
-          for (int64_t d = 0; d < D; ++d) {
-            float x = float(a[d] - s[d]);
+      for (int64_t ti = 0; ti < T; ++ti)
+        for (int64_t d = 0; d < D; ++d) {
+          float* dst = store[k].data() + (ti * D + d) * W + first[e];
+          for (int64_t i = 0; i < usable; ++i) {
+            float x = float(A.at(i + ad[ti], p.a->start + d) - S.at(i + sref, p.s->start + d));
             if (!std::isfinite(x))
               fail(where, ": relative action \"", keys[k], "\" at row ", i + ad[ti], " dim ", d, " is not finite");
-            dst[d] = x;
+            dst[i] = x;
           }
         }
-      }
     }
     progress.add(1, L);
   });
@@ -325,21 +339,6 @@ std::vector<RelativeStats> compute_relative_stats(const Dataset& ds, const Modal
   for (size_t k = 0; k < keys.size(); ++k) {
     const int64_t D = plans[k].a->dim();
     const int64_t C = T * D;
-    int64_t W = 0;
-    for (size_t e = 0; e < E; ++e) W += int64_t(chunks[e][k].size()) / C;
-    if (W == 0)
-      fail("dataset ", ds.root.string(), ": no episode is long enough for an action chunk of ", T,
-           " steps; relative stats for \"", keys[k], "\" cannot be computed");
-    std::vector<float> store(size_t(C * W));  // [t*D+d][window]
-    int64_t w0 = 0;
-    for (size_t e = 0; e < E; ++e) {
-      const std::vector<float>& w = chunks[e][k];
-      const int64_t nw = int64_t(w.size()) / C;
-      for (int64_t i = 0; i < nw; ++i)
-        for (int64_t c = 0; c < C; ++c) store[c * W + w0 + i] = w[i * C + c];
-      w0 += nw;
-      std::vector<float>().swap(chunks[e][k]);
-    }
     RelativeStats r;
     r.key = keys[k];
     r.horizon = T;
@@ -349,7 +348,7 @@ std::vector<RelativeStats> compute_relative_stats(const Dataset& ds, const Modal
     r.q01.resize(size_t(C));
     r.q99.resize(size_t(C));
     parallel_for(C, opt.threads, [&](int64_t c) {
-      ColumnStats s = numpy_column_stats(store.data() + c * W, W, C == 1);
+      ColumnStats s = numpy_column_stats(store[k].data() + c * W, W, C == 1);
       r.max[c] = s.max;
       r.min[c] = s.min;
       r.q01[c] = s.q01;
@@ -357,6 +356,7 @@ std::vector<RelativeStats> compute_relative_stats(const Dataset& ds, const Modal
       r.mean[c] = s.mean;
       r.std[c] = s.std;
     });
+    std::vector<float>().swap(store[k]);
     out.push_back(std::move(r));
   }
   return out;
