@@ -18,7 +18,7 @@ namespace {
 
 // Arrow Message / Schema / Field vtable slots (from Message.fbs / Schema.fbs).
 constexpr int kMessageVersion = 0, kMessageHeaderType = 1, kMessageHeader = 2;
-constexpr int kSchemaFields = 1;
+constexpr int kSchemaFields = 1, kSchemaCustomMetadata = 2;
 constexpr int kFieldName = 0, kFieldNullable = 1, kFieldTypeType = 2, kFieldType = 3, kFieldChildren = 5;
 constexpr int16_t kMetadataV5 = 4;
 constexpr uint8_t kHeaderSchema = 1;
@@ -258,7 +258,8 @@ ArrowField parse_field(const FbView& v, size_t t, int depth, ParseBudget* budget
 
 }  // namespace
 
-std::string arrow_schema_message(const Table& table) {
+std::string arrow_schema_message(const Table& table,
+                                 const std::vector<std::pair<std::string, std::string>>& metadata) {
   std::vector<FieldSpec> specs;
   for (const auto& c : table.columns) {
     if (c.shape == Shape::kScalar) {
@@ -281,11 +282,26 @@ std::string arrow_schema_message(const Table& table) {
                        &mref);
   b.patch_ref(0, msg);
   std::vector<size_t> sref;
-  size_t schema = b.table({{kSchemaFields, 0, 0}}, &sref);
+  std::vector<FbBuilder::Scalar> sfields = {{kSchemaFields, 0, 0}};
+  if (!metadata.empty()) sfields.push_back({kSchemaCustomMetadata, 0, 0});
+  size_t schema = b.table(sfields, &sref);
   b.patch_ref(mref[kMessageHeader], schema);
   size_t vec = b.ref_vector(specs.size());
   b.patch_ref(sref[kSchemaFields], vec);
   for (size_t i = 0; i < specs.size(); ++i) b.patch_ref(vec + 4 + 4 * i, write_field(b, specs[i]));
+  if (!metadata.empty()) {
+    // Schema.custom_metadata: [KeyValue { key: string; value: string }], as pyarrow stores the
+    // schema's metadata ("pandas", "huggingface") inside ARROW:schema.
+    size_t kvs = b.ref_vector(metadata.size());
+    b.patch_ref(sref[kSchemaCustomMetadata], kvs);
+    for (size_t i = 0; i < metadata.size(); ++i) {
+      std::vector<size_t> kref;
+      size_t kv = b.table({{0, 0, 0}, {1, 0, 0}}, &kref);
+      b.patch_ref(kvs + 4 + 4 * i, kv);
+      b.patch_ref(kref[0], b.string(metadata[i].first));
+      b.patch_ref(kref[1], b.string(metadata[i].second));
+    }
+  }
   b.align(8);
   std::string out;
   uint32_t cont = 0xFFFFFFFFu, len = uint32_t(b.buf.size());
@@ -295,7 +311,8 @@ std::string arrow_schema_message(const Table& table) {
   return out;
 }
 
-std::vector<ArrowField> parse_arrow_schema_message(const std::string& msg) {
+std::vector<ArrowField> parse_arrow_schema_message(const std::string& msg,
+                                                   std::vector<std::pair<std::string, std::string>>* metadata) {
   const uint8_t* p = reinterpret_cast<const uint8_t*>(msg.data());
   size_t n = msg.size();
   if (n < 4) fail("ARROW:schema: message shorter than 4 bytes");
@@ -315,6 +332,16 @@ std::vector<ArrowField> parse_arrow_schema_message(const std::string& msg) {
   size_t schema = v.ref(root, kMessageHeader);
   if (!schema) fail("ARROW:schema: message has no Schema");
   std::vector<ArrowField> fields;
+  if (metadata) {
+    metadata->clear();
+    size_t kvs = v.ref(schema, kSchemaCustomMetadata);
+    size_t n = kvs ? v.vector_len(kvs, 4) : 0;
+    for (size_t i = 0; i < n; ++i) {
+      size_t kv = v.deref(kvs + 4 + 4 * i);
+      size_t k = v.ref(kv, 0), val = v.ref(kv, 1);
+      metadata->emplace_back(k ? v.string(k) : std::string(), val ? v.string(val) : std::string());
+    }
+  }
   size_t vec = v.ref(schema, kSchemaFields);
   if (!vec) return fields;
   size_t count = v.vector_len(vec, 4);

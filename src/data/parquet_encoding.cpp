@@ -50,12 +50,19 @@ void flush_literals(std::vector<uint32_t>* lit, int bw, std::string* out, bool f
   size_t start = out->size();
   out->resize(start + groups * size_t(bw), '\0');
   uint8_t* dst = reinterpret_cast<uint8_t*>(&(*out)[start]);
-  uint64_t bitpos = 0;
+  uint64_t acc = 0;  // bit accumulator, LSB first
+  int nbits = 0;
+  size_t o = 0;
   for (uint32_t v : *lit) {
-    for (int b = 0; b < bw; ++b, ++bitpos) {
-      if ((v >> b) & 1) dst[bitpos >> 3] |= uint8_t(1u << (bitpos & 7));
+    acc |= uint64_t(v) << nbits;
+    nbits += bw;
+    while (nbits >= 8) {
+      dst[o++] = uint8_t(acc & 0xFF);
+      acc >>= 8;
+      nbits -= 8;
     }
   }
+  if (nbits > 0) dst[o++] = uint8_t(acc & 0xFF);
   lit->swap(keep);
 }
 
@@ -119,7 +126,11 @@ void rle_decode(const uint8_t* data, size_t size, int bw, size_t n, uint32_t* ou
         std::memset(out + produced, 0, take * sizeof(uint32_t));
       } else {
         uint64_t bitpos = 0;
-        for (size_t k = 0; k < take; ++k) {
+        if (bw == 1) {  // the common case for levels and booleans
+          for (size_t k = 0; k < take; ++k) out[produced + k] = (p[k >> 3] >> (k & 7)) & 1u;
+          bitpos = take;
+        }
+        for (size_t k = bw == 1 ? take : 0; k < take; ++k) {
           // gather bw bits starting at bitpos (at most 5 bytes)
           uint64_t byte = bitpos >> 3;
           int off = int(bitpos & 7);

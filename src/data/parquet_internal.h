@@ -159,10 +159,13 @@ struct ArrowField {
   int32_t precision = 0;   // FloatingPoint: 0 half, 1 single, 2 double
   std::vector<ArrowField> children;
 };
-// The serialized IPC message (continuation marker, length, flatbuffer) of the table's schema.
-std::string arrow_schema_message(const Table& table);
+// The serialized IPC message (continuation marker, length, flatbuffer) of the table's schema,
+// with `metadata` as the schema's custom_metadata.
+std::string arrow_schema_message(const Table& table,
+                                 const std::vector<std::pair<std::string, std::string>>& metadata = {});
 // Parses a serialized IPC schema message (with or without the 0xFFFFFFFF continuation marker).
-std::vector<ArrowField> parse_arrow_schema_message(const std::string& msg);
+std::vector<ArrowField> parse_arrow_schema_message(const std::string& msg,
+                                                   std::vector<std::pair<std::string, std::string>>* metadata = nullptr);
 std::string base64_encode(const std::string& in);
 std::string base64_decode(const std::string& in);  // throws on invalid characters
 

@@ -13,7 +13,9 @@
 // max(4 Mi, 1024 x file size) so a tiny malicious file cannot demand gigabytes.
 #include <zstd.h>
 
+#include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <limits>
 #include <new>
 #include <set>
@@ -385,11 +387,12 @@ struct ColumnState {
   bool row_open = false;     // list: a row whose entries may continue on the next page
   int64_t open_count = 0;    // values in the open row
   bool open_valid = true;
+  int64_t values_total = 0;  // values in the column so far, including the current page
 };
 
 void close_row(ColumnState* st) {
   Column& c = st->col;
-  if (st->plan.shape == Shape::kList) c.offsets.push_back(c.num_values());
+  if (st->plan.shape == Shape::kList) c.offsets.push_back(st->values_total);
   c.valid.push_back(st->open_valid ? 1 : 0);
   if (st->plan.shape == Shape::kFixedList && st->open_valid && st->open_count != st->plan.list_size)
     fail("column '", c.name, "' row ", st->rows, " has ", st->open_count, " values but ARROW:schema declares fixed_size_list[",
@@ -401,17 +404,19 @@ void close_row(ColumnState* st) {
 // Consumes one page's levels and values.
 void assemble(ColumnState* st, const uint32_t* rep, const uint32_t* def, size_t n, const Column& vals) {
   const Plan& pl = st->plan;
+  Column& c = st->col;
   if (pl.max_rep == 0) {
-    Column& c = st->col;
-    for (size_t i = 0; i < n; ++i) {
-      bool present = pl.max_def == 0 || int(def[i]) == pl.max_def;
-      c.valid.push_back(present ? 1 : 0);
-      ++st->rows;
-    }
+    size_t old = c.valid.size();
+    c.valid.resize(old + n, 1);
+    if (pl.max_def > 0)
+      for (size_t i = 0; i < n; ++i) c.valid[old + i] = int(def[i]) == pl.max_def;
+    st->rows += int64_t(n);
     append_values(vals, 0, size_t(vals.num_values()), &c);
+    st->values_total += vals.num_values();
     return;
   }
-  size_t vi = 0;
+  // Every entry with def == max_def carries the next value (null elements are rejected), so the
+  // page's values are appended in one piece; rows only need counts.
   for (size_t i = 0; i < n; ++i) {
     int d = int(def[i]);
     if (rep[i] == 0) {
@@ -424,14 +429,13 @@ void assemble(ColumnState* st, const uint32_t* rep, const uint32_t* def, size_t 
     }
     if (d > pl.def_list) {
       if (d != pl.max_def) fail("column '", pl.name, "' row ", st->rows, ": null list elements are not supported");
-      if (vi >= size_t(vals.num_values())) fail("column '", pl.name, "': fewer values than level entries");
-      append_values(vals, vi, 1, &st->col);
-      ++vi;
       ++st->open_count;
+      ++st->values_total;
     } else if (rep[i] != 0) {
       fail("column '", pl.name, "': an empty or null list marker inside a list (repetition 1, definition ", d, ")");
     }
   }
+  append_values(vals, 0, size_t(vals.num_values()), &c);
 }
 
 struct Reader {
@@ -740,8 +744,34 @@ Table read_table(const std::string& path, const std::vector<std::string>& column
   return read_table_from_memory(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), columns, path);
 }
 
+// Reads only the first 4 and the last 8 + footer bytes of the file, and returns them laid out as a
+// minimal Parquet file ("PAR1" + footer + length + "PAR1") for open_file.
+static std::string read_head_and_footer(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) fail("cannot open ", path, ": ", std::strerror(errno));
+  const int64_t size = int64_t(in.tellg());
+  if (size < 12) fail("parquet file ", path, ": file of ", size, " bytes is too small to be Parquet");
+  char head[4], tail[8];
+  in.seekg(0);
+  in.read(head, 4);
+  in.seekg(size - 8);
+  in.read(tail, 8);
+  if (!in) fail("cannot read ", path);
+  uint32_t flen;
+  std::memcpy(&flen, tail, 4);
+  if (std::memcmp(head, "PAR1", 4) != 0 || std::memcmp(tail + 4, "PAR1", 4) != 0 || flen > uint64_t(size - 12))
+    return read_file(path);  // let open_file name the problem
+  std::string buf(head, 4);
+  buf.resize(4 + size_t(flen));
+  in.seekg(size - 8 - int64_t(flen));
+  in.read(&buf[4], flen);
+  if (!in) fail("cannot read ", path);
+  buf.append(tail, 8);
+  return buf;
+}
+
 Table read_schema(const std::string& path) {
-  std::string bytes = read_file(path);
+  std::string bytes = read_head_and_footer(path);
   try {
     detail::Opened o = detail::open_file(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
     Table t;

@@ -438,9 +438,13 @@ std::string write_table_to_string(const Table& table, const WriteOptions& opt) {
     }
   }
   md.num_column_orders = int32_t(table.columns.size());
-  md.kv.emplace_back("ARROW:schema", base64_encode(arrow_schema_message(table)));
-  if (opt.huggingface_metadata) md.kv.emplace_back("huggingface", huggingface_metadata_json(table));
-  for (const auto& kv : opt.key_value_metadata) md.kv.push_back(kv);
+  // Schema metadata goes both into the Parquet key-value metadata and into ARROW:schema (where
+  // pyarrow and HF `datasets` look for it), like pyarrow writes it.
+  std::vector<std::pair<std::string, std::string>> schema_md;
+  if (opt.huggingface_metadata) schema_md.emplace_back("huggingface", huggingface_metadata_json(table));
+  for (const auto& kv : opt.key_value_metadata) schema_md.push_back(kv);
+  md.kv.emplace_back("ARROW:schema", base64_encode(arrow_schema_message(table, schema_md)));
+  for (const auto& kv : schema_md) md.kv.push_back(kv);
 
   std::string file = "PAR1";
   // Running value index of each column at the current row.

@@ -165,3 +165,30 @@ TEST(ParquetCorrupt, FuzzRegressionInputs) {
   }
   EXPECT_GT(n, 0);
 }
+
+TEST(ParquetCorrupt, ReadSchemaReadsOnlyTheFooterAndNamesBadFiles) {
+  groot::test::TempDir dir;
+  std::string good = small_written_file(Codec::kZstd, false);
+  // Data pages destroyed, footer intact: the schema is still readable, the table is not.
+  std::string broken = good;
+  for (size_t i = 4; i < 200 && i < broken.size() - 100; ++i) broken[i] = char(0xEE);
+  const std::string p1 = (dir / "broken.parquet").string();
+  groot::write_file_atomic(p1, broken);
+  Table s = read_schema(p1);
+  EXPECT_EQ(s.num_rows, 20);
+  ASSERT_EQ(s.columns.size(), 4u);
+  EXPECT_EQ(s.columns[0].shape, Shape::kFixedList);
+  EXPECT_EQ(s.columns[0].list_size, 3);
+  EXPECT_THROW(read_table(p1), groot::Error);
+  const std::string p2 = (dir / "short.parquet").string();
+  groot::write_file_atomic(p2, good.substr(0, good.size() - 3));
+  try {
+    read_schema(p2);
+    ADD_FAILURE();
+  } catch (const groot::Error& e) {
+    EXPECT_NE(std::string(e.what()).find(p2), std::string::npos) << e.what();
+  }
+  const std::string p3 = (dir / "tiny.parquet").string();
+  groot::write_file_atomic(p3, "PAR1");
+  EXPECT_THROW(read_schema(p3), groot::Error);
+}

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "data/parquet.h"
+#include "data/parquet_internal.h"
 #include "test_util.h"
 #include "util/error.h"
 
@@ -244,4 +245,41 @@ TEST(ParquetFixtures, RobotSimPickNPlaceDemoData) {
   }
   EXPECT_EQ(float(ts_min), float(stats["timestamp"]["min"][0].get<double>()));
   EXPECT_EQ(float(ts_max), float(stats["timestamp"]["max"][0].get<double>()));
+}
+
+TEST(ParquetFixtures, ArrowSchemaOfPyarrowFilesDecodes) {
+  // pyarrow 19 (robot_sim, pandas) and pyarrow 25 (LeRobot-like): our flatbuffer reader sees the same
+  // fields and schema metadata that pyarrow stored, which also validates the layout our writer uses.
+  const std::string f = groot::test::shared_dir() +
+                        "/fixtures/gr00t_robot_sim_picknplace_v20/data/chunk-000/episode_000000.parquet";
+  Table t = read_schema(f);
+  std::string b64, pandas;
+  for (const auto& [k, v] : t.metadata) {
+    if (k == "ARROW:schema") b64 = v;
+    if (k == "pandas") pandas = v;
+  }
+  ASSERT_FALSE(b64.empty());
+  std::vector<std::pair<std::string, std::string>> md;
+  auto fields = groot::pq::detail::parse_arrow_schema_message(groot::pq::detail::base64_decode(b64), &md);
+  ASSERT_EQ(fields.size(), 10u);
+  EXPECT_EQ(fields[0].name, "observation.state");
+  EXPECT_EQ(fields[0].type, groot::pq::detail::kA_LIST);
+  ASSERT_EQ(fields[0].children.size(), 1u);
+  EXPECT_EQ(fields[0].children[0].name, "item");
+  EXPECT_EQ(fields[0].children[0].precision, 2);
+  EXPECT_EQ(fields[9].name, "next.done");
+  EXPECT_EQ(fields[9].type, groot::pq::detail::kA_BOOL);
+  ASSERT_EQ(md.size(), 1u);
+  EXPECT_EQ(md[0].first, "pandas");
+  EXPECT_EQ(md[0].second, pandas);
+
+  Table l = read_schema(fixture_dir() + "/lerobot_v21_like.parquet");
+  for (const auto& [k, v] : l.metadata) {
+    if (k != "ARROW:schema") continue;
+    auto lf = groot::pq::detail::parse_arrow_schema_message(groot::pq::detail::base64_decode(v));
+    ASSERT_EQ(lf.size(), 7u);
+    EXPECT_EQ(lf[0].type, groot::pq::detail::kA_FIXED_SIZE_LIST);
+    EXPECT_EQ(lf[0].list_size, 8);
+    EXPECT_EQ(lf[3].bit_width, 64);
+  }
 }

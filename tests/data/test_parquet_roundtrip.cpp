@@ -210,7 +210,13 @@ TEST(ParquetRoundTrip, LeRobotLayoutAndMetadata) {
             "\"_type\":\"Value\"}}}}");
   EXPECT_EQ(r.metadata[2], (std::pair<std::string, std::string>{"note", "x"}));
   // The Arrow schema decodes to the expected types.
-  auto fields = groot::pq::detail::parse_arrow_schema_message(groot::pq::detail::base64_decode(r.metadata[0].second));
+  std::vector<std::pair<std::string, std::string>> schema_md;
+  auto fields = groot::pq::detail::parse_arrow_schema_message(groot::pq::detail::base64_decode(r.metadata[0].second),
+                                                              &schema_md);
+  // The schema metadata is also inside ARROW:schema (where pyarrow / HF datasets read it).
+  ASSERT_EQ(schema_md.size(), 2u);
+  EXPECT_EQ(schema_md[0], r.metadata[1]);
+  EXPECT_EQ(schema_md[1], r.metadata[2]);
   ASSERT_EQ(fields.size(), 7u);
   EXPECT_EQ(fields[0].name, "observation.state");
   EXPECT_EQ(fields[0].type, groot::pq::detail::kA_FIXED_SIZE_LIST);
