@@ -479,6 +479,9 @@ struct Encoder::Impl {
       int r = avcodec_receive_packet(enc.get(), pkt.get());
       if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return;
       if (r < 0) fail("video ", path, ": encoder ", enc_name, " failed: ", av_err(r));
+      // Every frame lasts 1/fps. Without a duration on the last packet the mp4 muxer may end
+      // the edit list before the last frame, and demuxers then drop it.
+      if (pkt->duration <= 0) pkt->duration = 1;
       av_packet_rescale_ts(pkt.get(), enc->time_base, st->time_base);
       pkt->stream_index = st->index;
       r = av_interleaved_write_frame(oc, pkt.get());  // takes the packet's reference
@@ -667,7 +670,7 @@ struct Decoder::Impl {
   DecodeStats stats;
   // Colour conversion, rebuilt only when the frame format changes.
   SwsPtr sws;
-  int sws_fmt = -1, sws_cs = -1, sws_range = -1;
+  int sws_fmt = -1, sws_cs = -1;
 
   void open() {
     in = open_input(path);
@@ -745,47 +748,27 @@ struct Decoder::Impl {
     if (f->width != info.width || f->height != info.height)
       fail("video file ", path, ": frame ", index, " is ", f->width, "x", f->height, " but the stream is ",
            info.width, "x", info.height, " (size changes inside a video are not supported)");
+    // Same conversion as torchcodec's CPU path (what GR00T decodes with): the source range comes
+    // from the pixel format (full for the deprecated yuvj* formats, limited otherwise; a stream's
+    // color_range tag is not consulted), the matrix from the frame's colorspace tag through
+    // sws_getCoefficients (unspecified -> BT.601), output full-range RGB24. At equal size,
+    // yuv420p -> rgb24 takes swscale's unscaled yuv2rgb path, so the scaler flag does not matter.
     AVPixelFormat fmt = AVPixelFormat(f->format);
-    bool full = f->color_range == AVCOL_RANGE_JPEG;
-    switch (fmt) {  // deprecated "j" formats = the plain ones with full range
-      case AV_PIX_FMT_YUVJ420P:
-        fmt = AV_PIX_FMT_YUV420P;
-        full = true;
-        break;
-      case AV_PIX_FMT_YUVJ422P:
-        fmt = AV_PIX_FMT_YUV422P;
-        full = true;
-        break;
-      case AV_PIX_FMT_YUVJ444P:
-        fmt = AV_PIX_FMT_YUV444P;
-        full = true;
-        break;
-      case AV_PIX_FMT_YUVJ440P:
-        fmt = AV_PIX_FMT_YUV440P;
-        full = true;
-        break;
-      case AV_PIX_FMT_YUVJ411P:
-        fmt = AV_PIX_FMT_YUV411P;
-        full = true;
-        break;
-      default:
-        break;
-    }
-    int cs = f->colorspace;
-    if (cs == AVCOL_SPC_UNSPECIFIED || cs == AVCOL_SPC_RGB || cs == AVCOL_SPC_RESERVED ||
-        cs == AVCOL_SPC_YCGCO || cs > AVCOL_SPC_BT2020_CL)
-      cs = SWS_CS_DEFAULT;
-    if (!sws || fmt != sws_fmt || cs != sws_cs || int(full) != sws_range) {
+    int cs = f->colorspace == AVCOL_SPC_YCGCO ? int(SWS_CS_DEFAULT) : int(f->colorspace);  // no YCgCo table
+    if (!sws || fmt != sws_fmt || cs != sws_cs) {
       sws.reset(sws_getContext(info.width, info.height, fmt, info.width, info.height, AV_PIX_FMT_RGB24,
                                SWS_BILINEAR, nullptr, nullptr, nullptr));
       if (!sws)
         fail("video file ", path, ": cannot convert pixel format ", av_get_pix_fmt_name(fmt), " to RGB");
+      int *inv_table = nullptr, *table = nullptr;
+      int src_range = 0, dst_range = 0, brightness = 0, contrast = 0, saturation = 0;
+      sws_getColorspaceDetails(sws.get(), &inv_table, &src_range, &table, &dst_range, &brightness, &contrast,
+                               &saturation);
       const int* coeffs = sws_getCoefficients(cs);
-      sws_setColorspaceDetails(sws.get(), coeffs, full ? 1 : 0, sws_getCoefficients(SWS_CS_DEFAULT), 1, 0,
-                               1 << 16, 1 << 16);
+      sws_setColorspaceDetails(sws.get(), coeffs, src_range, coeffs, dst_range, brightness, contrast,
+                               saturation);
       sws_fmt = fmt;
       sws_cs = cs;
-      sws_range = full;
     }
     rgb.resize(size_t(info.width) * info.height * 3);
     uint8_t* dst[4] = {rgb.data(), nullptr, nullptr, nullptr};

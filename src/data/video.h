@@ -11,7 +11,8 @@
 //   destroyed without finish() (error, exception) removes its temp file, so a half-written video
 //   never appears under the final name.
 //   Odd width or height is rejected with a clear error (yuv420p needs even sizes and LeRobot needs
-//   the true size, so we neither pad nor crop silently).
+//   the true size, so we neither pad nor crop silently). Every packet gets a duration of one frame
+//   so the mp4 edit list covers the last frame too.
 // - probe(): width, height, fps (r_frame_rate, else avg_frame_rate), exact frame count: for mp4/mov
 //   the sample table without samples an edit list discards (and a check that the last sample lies
 //   inside the file, which catches truncated files); for other containers nb_frames when given,
@@ -21,10 +22,14 @@
 //   non-sequential read it scans the packet table once (pts/dts/keyframe of every packet, from a
 //   second demuxer so the decoder's position is kept), maps index <-> pts through the sorted pts
 //   (works for B-frames and streams whose first pts != 0), seeks to the last keyframe at or before
-//   the target and decodes forward, skipping colour conversion of the frames in between. Reads a
-//   short way ahead of the cursor decode forward without seeking.
-//   Colour conversion: swscale, bilinear chroma upsampling, the frame's own colour matrix (BT.601
-//   when unspecified) and range, full-range RGB out (the torchcodec CPU approach).
+//   the target and decodes forward, skipping colour conversion of the frames in between. A read
+//   ahead of the cursor with no keyframe in between decodes forward without seeking. If a seek
+//   lands past the target, it falls back to decoding from the start (counted in stats().restarts).
+//   Random-access cost is set by the keyframe interval: use EncodeOptions::gop (e.g. fps, or 2 as
+//   LeRobot does for AV1) for datasets that are read by index.
+//   Colour conversion replicates torchcodec's CPU path (GR00T's default decoder): swscale with the
+//   frame's colour matrix tag (BT.601 when unspecified), source range from the pixel format
+//   (limited, or full for yuvj*), RGB24 out.
 //   One SwsContext and one AVFrame/AVPacket per decoder, reused; no per-frame allocation.
 // - FFmpeg's own log output is silenced (its last error line is kept and added to our errors); set
 //   GROOT_FFMPEG_LOG=error|warning|info|debug to see it. libsvtav1's own log is limited to errors

@@ -56,8 +56,8 @@ std::vector<uint64_t> sequential_hashes(const std::string& path, int64_t expect_
 
 // read(i) in the given order must equal the i-th sequential frame exactly.
 void check_random_access(const std::string& path, const std::vector<uint64_t>& seq,
-                         const std::vector<int64_t>& order) {
-  video::Decoder dec(path);
+                         const std::vector<int64_t>& order, int threads = 1) {
+  video::Decoder dec(path, threads);
   std::vector<uint8_t> rgb;
   for (int64_t i : order) {
     dec.read(i, rgb);
@@ -135,6 +135,8 @@ void check_round_trip(const std::string& codec, int h, int w, int n, int gop) {
   for (int i = 0; i < n; ++i) shuffled[size_t(i)] = i;
   std::shuffle(shuffled.begin(), shuffled.end(), std::mt19937(7));
   check_random_access(path, seq, shuffled);
+  // Frame-threaded decoding gives the same frames, sequentially and by index.
+  check_random_access(path, seq, order, /*threads=*/2);
 }
 
 }  // namespace
@@ -204,6 +206,29 @@ TEST(Video, EncoderThreadsAndPresetsAreAccepted) {
   int n = 0;
   while (dec.next(rgb)) ++n;
   EXPECT_EQ(n, 5);
+}
+
+// LeRobot's AV1 settings (libsvtav1, keyframe every 2 frames, crf 30): any frame is at most one
+// frame away from a keyframe, so a random read decodes at most 2 frames.
+TEST(Video, Av1LeRobotSettingsGiveCheapRandomAccess) {
+  groot::test::TempDir tmp;
+  std::string path = (tmp / "lerobot_av1.mp4").string();
+  video::EncodeOptions opt;
+  opt.codec = "av1";
+  opt.gop = 2;
+  opt.crf = 30;
+  encode_synth(path, 96, 128, 20, opt);
+  EXPECT_EQ(video::probe(path).num_frames, 20);
+  auto seq = sequential_hashes(path, 20);
+  check_random_access(path, seq, {19, 4, 11, 0, 7, 6, 15});
+  video::Decoder dec(path);
+  std::vector<uint8_t> rgb;
+  for (int64_t i : {17, 3, 12, 9}) {
+    int64_t before = dec.stats().frames_decoded;
+    dec.read(i, rgb);
+    EXPECT_EQ(fnv1a(rgb), seq[size_t(i)]);
+    EXPECT_LE(dec.stats().frames_decoded - before, 2) << "frame " << i;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
