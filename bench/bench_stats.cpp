@@ -49,20 +49,28 @@ static void make_dataset(const fsys::path& root, int episodes, int frames, int s
   });
   std::string eps;
   for (int e = 0; e < episodes; ++e)
-    eps += "{\"episode_index\": " + std::to_string(e) + ", \"tasks\": [\"t\"], \"length\": " + std::to_string(frames) + "}\n";
+    eps += "{\"episode_index\": " + std::to_string(e) +
+           ", \"tasks\": [\"t\"], \"length\": " + std::to_string(frames) + "}\n";
   groot::write_file_atomic(root / "meta/episodes.jsonl", eps);
   groot::write_file_atomic(root / "meta/tasks.jsonl", "{\"task_index\": 0, \"task\": \"t\"}\n");
   groot::write_file_atomic(
       root / "meta/info.json",
-      "{\"codebase_version\": \"v2.1\", \"chunks_size\": 1000, \"fps\": 30, \"total_episodes\": " + std::to_string(episodes) +
-          ", \"data_path\": \"data/chunk-{episode_chunk:03d}/episode_{episode_index:06d}.parquet\", \"features\": {"
-          "\"observation.state\": {\"dtype\": \"float32\", \"shape\": [" + std::to_string(sd) + "]},"
-          "\"action\": {\"dtype\": \"float32\", \"shape\": [" + std::to_string(ad) + "]},"
+      "{\"codebase_version\": \"v2.1\", \"chunks_size\": 1000, \"fps\": 30, \"total_episodes\": " +
+          std::to_string(episodes) +
+          ", \"data_path\": \"data/chunk-{episode_chunk:03d}/episode_{episode_index:06d}.parquet\", "
+          "\"features\": {"
+          "\"observation.state\": {\"dtype\": \"float32\", \"shape\": [" +
+          std::to_string(sd) +
+          "]},"
+          "\"action\": {\"dtype\": \"float32\", \"shape\": [" +
+          std::to_string(ad) +
+          "]},"
           "\"timestamp\": {\"dtype\": \"float32\", \"shape\": [1]},"
           "\"episode_index\": {\"dtype\": \"int64\", \"shape\": [1]}}}");
   groot::write_file_atomic(root / "meta/modality.json",
                            "{\"state\": {\"arm\": {\"start\": 0, \"end\": " + std::to_string(ad) +
-                               "}}, \"action\": {\"arm\": {\"start\": 0, \"end\": " + std::to_string(ad) + "}}}");
+                               "}}, \"action\": {\"arm\": {\"start\": 0, \"end\": " + std::to_string(ad) +
+                               "}}}");
 }
 
 int main(int argc, char** argv) {
@@ -77,8 +85,8 @@ int main(int argc, char** argv) {
   app.add_option("--dir", dir, "write (and keep) the dataset here");
   CLI11_PARSE(app, argc, argv);
   if (ad > sd) ad = sd;
-  fsys::path root =
-      dir.empty() ? fsys::temp_directory_path() / ("bench_stats_" + std::to_string(::getpid())) : fsys::path(dir);
+  fsys::path root = dir.empty() ? fsys::temp_directory_path() / ("bench_stats_" + std::to_string(::getpid()))
+                                : fsys::path(dir);
   auto now = [] { return std::chrono::steady_clock::now(); };
   auto t0 = now();
   make_dataset(root, episodes, frames, sd, ad, threads);
@@ -87,9 +95,10 @@ int main(int argc, char** argv) {
   for (auto& p : fsys::recursive_directory_iterator(root / "data"))
     if (p.is_regular_file()) bytes += p.file_size();
   const double total = double(episodes) * frames;
-  std::printf("dataset: %d episodes x %d frames, state %d + action %d + timestamp float32 dims, %.1f MB parquet "
-              "(generated in %.2f s)\n",
-              episodes, frames, sd, ad, bytes / 1e6, gen);
+  std::printf(
+      "dataset: %d episodes x %d frames, state %d + action %d + timestamp float32 dims, %.1f MB parquet "
+      "(generated in %.2f s)\n",
+      episodes, frames, sd, ad, bytes / 1e6, gen);
   std::printf("threads: %d\n", threads > 0 ? threads : default_threads());
   Dataset ds = open_dataset(root);
   StatsOptions opt;
@@ -97,8 +106,8 @@ int main(int argc, char** argv) {
   t0 = now();
   auto st = compute_stats(ds, opt);
   double s1 = std::chrono::duration<double>(now() - t0).count();
-  std::printf("stats.json:          %.3f s  %.0f frames/s  %.1f MB/s parquet  (%zu features, %lld values)\n", s1,
-              total / s1, bytes / 1e6 / s1, st.size(), (long long)(total * (sd + ad + 1)));
+  std::printf("stats.json:          %.3f s  %.0f frames/s  %.1f MB/s parquet  (%zu features, %lld values)\n",
+              s1, total / s1, bytes / 1e6 / s1, st.size(), (long long)(total * (sd + ad + 1)));
   ModalityConfig cfg = parse_modality_config(
       nlohmann::ordered_json::parse(R"J({"state": {"delta_indices": [0], "modality_keys": ["arm"]},
         "action": {"delta_indices": [0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15], "modality_keys": ["arm"],

@@ -20,7 +20,9 @@ std::string shape_str(const std::vector<int64_t>& s) {
   return o + "]";
 }
 
-std::string clip(const std::string& s, size_t n) { return s.size() <= n ? s : s.substr(0, n - 3) + "..."; }
+std::string clip(const std::string& s, size_t n) {
+  return s.size() <= n ? s : s.substr(0, n - 3) + "...";
+}
 
 int run(int argc, char** argv) {
   CLI::App app{"Summarise a LeRobot v2 dataset: episodes, features, cameras, tasks, modality groups, stats",
@@ -30,7 +32,9 @@ int run(int argc, char** argv) {
   app.add_option("dataset", dataset, "LeRobot v2 dataset folder")->required();
   app.add_flag("!--no-probe", probe, "do not open the first episode's parquet/video files");
   app.add_flag("--all-tasks", all_tasks, "list every task (default: the first 10)");
-  app.footer("Examples:\n  groot info datasets/mcx\n  groot info ../shared/fixtures/gr00t_robot_sim_picknplace_v20\n");
+  app.footer(
+      "Examples:\n  groot info datasets/mcx\n  groot info "
+      "../shared/fixtures/gr00t_robot_sim_picknplace_v20\n");
   return groot::cli::run_app(app, argc, argv, [&] {
     Dataset ds = open_dataset(dataset);
     const Info& in = ds.info;
@@ -46,12 +50,13 @@ int run(int argc, char** argv) {
       }
     }
     int64_t frames = ds.total_frames();
-    std::printf("  episodes: %zu (length %lld..%lld, mean %.1f), frames: %lld (%.1f s at %g fps)\n", ds.episodes.size(),
-                (long long)lo, (long long)hi, ds.episodes.empty() ? 0.0 : double(frames) / ds.episodes.size(),
-                (long long)frames, frames / in.fps, in.fps);
+    std::printf("  episodes: %zu (length %lld..%lld, mean %.1f), frames: %lld (%.1f s at %g fps)\n",
+                ds.episodes.size(), (long long)lo, (long long)hi,
+                ds.episodes.empty() ? 0.0 : double(frames) / ds.episodes.size(), (long long)frames,
+                frames / in.fps, in.fps);
     if (in.total_episodes != int64_t(ds.episodes.size()) || in.total_frames != frames)
-      std::printf("  note: info.json says total_episodes %lld, total_frames %lld\n", (long long)in.total_episodes,
-                  (long long)in.total_frames);
+      std::printf("  note: info.json says total_episodes %lld, total_frames %lld\n",
+                  (long long)in.total_episodes, (long long)in.total_frames);
     std::printf("  tasks: %zu\n", ds.tasks.size());
     size_t shown = 0;
     for (const auto& t : ds.tasks) {
@@ -81,7 +86,8 @@ int run(int argc, char** argv) {
         const pq::Column* c = schema.find(f.key);
         col = c ? "parquet " + describe_column_type(*c) : "NOT IN PARQUET";
       }
-      std::printf("    %-45s %-8s %-8s %s\n", f.key.c_str(), f.dtype.c_str(), shape_str(f.shape).c_str(), col.c_str());
+      std::printf("    %-45s %-8s %-8s %s\n", f.key.c_str(), f.dtype.c_str(), shape_str(f.shape).c_str(),
+                  col.c_str());
     }
     if (have_schema)
       for (const auto& c : schema.columns)
@@ -97,17 +103,20 @@ int run(int argc, char** argv) {
         if (!in.video_path.empty() && std::filesystem::exists(ds.video_path(k, e.episode_index))) ++files;
       std::string meta;
       if (f->video.present)
-        meta = f->video.codec + " " + f->video.pix_fmt + " " + (f->video.fps > 0 ? std::to_string(int(f->video.fps + 0.5)) + " fps" : "") +
-               " (" + f->video.source + ")";
+        meta = f->video.codec + " " + f->video.pix_fmt + " " +
+               (f->video.fps > 0 ? std::to_string(int(f->video.fps + 0.5)) + " fps" : "") + " (" +
+               f->video.source + ")";
       std::printf("    %-45s %s %s  files %lld/%zu\n", k.c_str(), shape_str(f->shape).c_str(), meta.c_str(),
                   (long long)files, ds.episodes.size());
       if (probe && files > 0 && groot::video::available()) {
         try {
           auto vi = groot::video::probe(ds.video_path(k, ds.episodes[0].episode_index).string());
-          std::printf("      episode %lld: %dx%d %s %s %.3g fps, %lld frames\n", (long long)ds.episodes[0].episode_index,
-                      vi.width, vi.height, vi.codec.c_str(), vi.pix_fmt.c_str(), vi.fps, (long long)vi.num_frames);
+          std::printf("      episode %lld: %dx%d %s %s %.3g fps, %lld frames\n",
+                      (long long)ds.episodes[0].episode_index, vi.width, vi.height, vi.codec.c_str(),
+                      vi.pix_fmt.c_str(), vi.fps, (long long)vi.num_frames);
         } catch (const groot::Error& e) {
-          std::printf("      episode %lld: not readable: %s\n", (long long)ds.episodes[0].episode_index, e.what());
+          std::printf("      episode %lld: not readable: %s\n", (long long)ds.episodes[0].episode_index,
+                      e.what());
         }
       }
     }
@@ -118,7 +127,9 @@ int run(int argc, char** argv) {
         std::printf("    %-7s", list == &m.state ? "state" : "action");
         for (const auto& s : *list)
           std::printf(" %s[%lld:%lld]%s", s.name.c_str(), (long long)s.start, (long long)s.end,
-                      (s.original_key != (list == &m.state ? "observation.state" : "action")) ? ("<-" + s.original_key).c_str() : "");
+                      (s.original_key != (list == &m.state ? "observation.state" : "action"))
+                          ? ("<-" + s.original_key).c_str()
+                          : "");
         std::printf("\n");
       }
       std::printf("    video  ");
@@ -135,9 +146,10 @@ int run(int argc, char** argv) {
       size_t extra = 0;
       for (auto it = ds.stats->begin(); it != ds.stats->end(); ++it)
         if (std::find(feats.begin(), feats.end(), it.key()) == feats.end()) ++extra;
-      std::printf("  stats.json: %zu features, %s%s\n", ds.stats->size(),
-                  complete ? "covers every float feature (N1.6)" : "INCOMPLETE for N1.6 (run groot stats)",
-                  extra ? (", plus " + std::to_string(extra) + " non-float columns (N1.5 style)").c_str() : "");
+      std::printf(
+          "  stats.json: %zu features, %s%s\n", ds.stats->size(),
+          complete ? "covers every float feature (N1.6)" : "INCOMPLETE for N1.6 (run groot stats)",
+          extra ? (", plus " + std::to_string(extra) + " non-float columns (N1.5 style)").c_str() : "");
     } else {
       std::printf("  stats.json: missing (run groot stats)\n");
     }

@@ -1,5 +1,7 @@
 // groot stats DATASET: writes meta/stats.json and meta/relative_stats.json exactly as Isaac-GR00T
 // N1.6 does (data/stats.h).
+#include "data/stats.h"
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -7,7 +9,6 @@
 #include "cli/verb.h"
 #include "data/lerobot.h"
 #include "data/modality_config.h"
-#include "data/stats.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -59,27 +60,32 @@ double max_rel_diff(const ojson& a, const ojson& b, const std::string& path, std
 }
 
 int run(int argc, char** argv) {
-  CLI::App app{"Compute meta/stats.json and meta/relative_stats.json (Isaac-GR00T N1.6 semantics)", "groot stats"};
+  CLI::App app{"Compute meta/stats.json and meta/relative_stats.json (Isaac-GR00T N1.6 semantics)",
+               "groot stats"};
   std::string dataset, config_path, tag;
   int threads = 0;
   bool if_missing = false, check = false, quiet = false, no_relative = false;
   double tol = 1e-5;
   app.add_option("dataset", dataset, "LeRobot v2 dataset folder")->required();
-  app.add_option("--modality-config", config_path,
-                 "modality config (YAML/JSON, see examples/modality/); default: derived from meta/modality.json "
-                 "(all action keys ABSOLUTE, so no relative stats)");
+  app.add_option(
+      "--modality-config", config_path,
+      "modality config (YAML/JSON, see examples/modality/); default: derived from meta/modality.json "
+      "(all action keys ABSOLUTE, so no relative stats)");
   app.add_option("--embodiment-tag", tag, "embodiment tag (default: the config's, else new_embodiment)");
   app.add_option("--threads", threads, "worker threads (0 = all cores)");
-  app.add_flag("--if-missing", if_missing,
-               "keep a complete existing stats.json and existing relative_stats.json keys (what GR00T does on load)");
+  app.add_flag(
+      "--if-missing", if_missing,
+      "keep a complete existing stats.json and existing relative_stats.json keys (what GR00T does on load)");
   app.add_flag("--no-relative", no_relative, "do not compute relative_stats.json");
-  app.add_flag("--check", check,
-               "recompute and compare with the existing meta/stats.json (and relative_stats.json keys) instead of "
-               "writing; exit 1 when any value differs by more than --tolerance (relative)");
+  app.add_flag(
+      "--check", check,
+      "recompute and compare with the existing meta/stats.json (and relative_stats.json keys) instead of "
+      "writing; exit 1 when any value differs by more than --tolerance (relative)");
   app.add_option("--tolerance", tol, "relative tolerance for --check (default 1e-5)");
   app.add_flag("-q,--quiet", quiet, "no progress lines");
   app.footer(
-      "stats.json: every info.json feature whose dtype contains \"float\": mean, std (population), min, max,\n"
+      "stats.json: every info.json feature whose dtype contains \"float\": mean, std (population), min, "
+      "max,\n"
       "q01, q99 over all frames of data/*/*.parquet, in float32 like numpy.\n"
       "relative_stats.json: per RELATIVE action key, [horizon][dim] statistics of action chunks minus the\n"
       "reference state.\n\n"
@@ -91,8 +97,10 @@ int run(int argc, char** argv) {
     auto t0 = std::chrono::steady_clock::now();
     Dataset ds = open_dataset(dataset);
     std::optional<ModalityConfig> cfg;
-    if (!config_path.empty()) cfg = load_modality_config(config_path);
-    else if (ds.modality) cfg = default_modality_config(*ds.modality);
+    if (!config_path.empty())
+      cfg = load_modality_config(config_path);
+    else if (ds.modality)
+      cfg = default_modality_config(*ds.modality);
     if (cfg && !tag.empty()) {
       ModalityConfig c = *cfg;
       ojson j = modality_config_to_json(c);
@@ -100,13 +108,15 @@ int run(int argc, char** argv) {
       cfg = parse_modality_config(j, c.source);  // validates the tag
       cfg->source = c.source;
     }
-    if (cfg && ds.modality) validate_modality_config(*cfg, *ds.modality, ds.info, (ds.root / "meta/modality.json").string());
+    if (cfg && ds.modality)
+      validate_modality_config(*cfg, *ds.modality, ds.info, (ds.root / "meta/modality.json").string());
     StatsOptions opt;
     opt.threads = threads;
     opt.quiet = quiet;
     const groot::fs::path stats_p = ds.root / "meta/stats.json", rel_p = ds.root / "meta/relative_stats.json";
     std::vector<std::string> feats = n16_stats_features(ds.info);
-    std::vector<std::string> rel_keys = (cfg && !no_relative) ? cfg->relative_action_keys() : std::vector<std::string>{};
+    std::vector<std::string> rel_keys =
+        (cfg && !no_relative) ? cfg->relative_action_keys() : std::vector<std::string>{};
     int rc = 0;
 
     // stats.json
@@ -126,7 +136,7 @@ int run(int argc, char** argv) {
                     worst.empty() ? "" : " at ", worst.c_str());
         if (!(d <= tol)) rc = 1;
       } else {
-        groot::write_file_atomic(stats_p, dump_stats_json(j) );
+        groot::write_file_atomic(stats_p, dump_stats_json(j));
         std::printf("wrote %s: %zu features (", stats_p.string().c_str(), st.size());
         for (size_t i = 0; i < st.size(); ++i)
           std::printf("%s%s [%lld]", i ? ", " : "", st[i].key.c_str(), (long long)st[i].dim);
@@ -154,8 +164,8 @@ int run(int argc, char** argv) {
         groot::write_file_atomic(rel_p, dump_stats_json(existing));
         std::printf("wrote %s:", rel_p.string().c_str());
         for (const auto& r : rs)
-          std::printf(" %s [%lld][%lld] over %lld chunks;", r.key.c_str(), (long long)r.horizon, (long long)r.dim,
-                      (long long)r.num_chunks);
+          std::printf(" %s [%lld][%lld] over %lld chunks;", r.key.c_str(), (long long)r.horizon,
+                      (long long)r.dim, (long long)r.num_chunks);
         std::printf("%s\n", rs.empty() ? " nothing new (--if-missing)" : "");
       }
     } else if (!no_relative) {

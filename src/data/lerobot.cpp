@@ -12,7 +12,9 @@ namespace groot::data {
 
 namespace {
 
-std::string jtype(const ojson& j) { return j.type_name(); }
+std::string jtype(const ojson& j) {
+  return j.type_name();
+}
 
 int64_t get_int(const ojson& obj, const std::string& key, const std::string& where) {
   auto it = obj.find(key);
@@ -172,7 +174,8 @@ Info parse_info(const ojson& j, const std::string& file) {
     feat.dtype = get_string(f, "dtype", where);
     auto sh = f.find("shape");
     if (sh == f.end()) fail(where, ": missing field \"shape\"");
-    if (!sh->is_array() || sh->empty()) fail(where, ": \"shape\" must be a non-empty list of ints, got ", sh->dump());
+    if (!sh->is_array() || sh->empty())
+      fail(where, ": \"shape\" must be a non-empty list of ints, got ", sh->dump());
     for (const auto& s : *sh) {
       if (!s.is_number_integer() || s.get<int64_t>() < 0)
         fail(where, ": \"shape\" must be a list of non-negative ints, got ", sh->dump());
@@ -220,6 +223,28 @@ std::vector<Task> parse_tasks_jsonl(const std::string& text, const std::string& 
     t.task_index = get_int(j, "task_index", where);
     t.task = get_string(j, "task", where);
     out.push_back(std::move(t));
+  }
+  return out;
+}
+
+std::vector<EpisodeStats> parse_episodes_stats_jsonl(const std::string& text, const std::string& file) {
+  std::vector<EpisodeStats> out;
+  for (auto& [lineno, line] : split_lines(text)) {
+    std::string where = file + ":" + std::to_string(lineno);
+    ojson j = parse_json_text(line, where);
+    if (!j.is_object()) fail(where, ": expected a JSON object, got ", jtype(j));
+    EpisodeStats e;
+    e.episode_index = get_int(j, "episode_index", where);
+    auto st = j.find("stats");
+    if (st == j.end() || !st->is_object()) fail(where, ": \"stats\" must be an object of per-feature statistics");
+    for (auto it = st->begin(); it != st->end(); ++it) {
+      if (!it->is_object())
+        fail(where, ": stats[\"", it.key(), "\"] must be an object with min/max/mean/std/count, got ", it->dump());
+      for (const char* k : {"min", "max", "mean", "std", "count"})
+        if (!it->contains(k)) fail(where, ": stats[\"", it.key(), "\"] has no \"", k, "\"");
+    }
+    e.stats = std::move(*st);
+    out.push_back(std::move(e));
   }
   return out;
 }
@@ -367,7 +392,8 @@ fs::path Dataset::parquet_path(int64_t episode_index) const {
 
 fs::path Dataset::video_path(const std::string& video_key, int64_t episode_index) const {
   if (info.video_path.empty())
-    fail((root / "meta/info.json").string(), ": video_path is null but video \"", video_key, "\" was requested");
+    fail((root / "meta/info.json").string(), ": video_path is null but video \"", video_key,
+         "\" was requested");
   return root / format_path_template(info.video_path, chunk_of(episode_index), episode_index, video_key);
 }
 
@@ -404,18 +430,22 @@ Dataset open_dataset(const fs::path& root) {
       fail(task_p.string(), ": task_index ", t.task_index, " appears more than once");
   }
   fs::path mod_p = meta / "modality.json";
-  if (fs::exists(mod_p)) ds.modality = parse_modality_meta(parse_json_text(read_file(mod_p), mod_p.string()), mod_p.string());
+  if (fs::exists(mod_p))
+    ds.modality = parse_modality_meta(parse_json_text(read_file(mod_p), mod_p.string()), mod_p.string());
   fs::path st_p = meta / "stats.json";
   if (fs::exists(st_p)) ds.stats = parse_json_text(read_file(st_p), st_p.string());
   fs::path rs_p = meta / "relative_stats.json";
   if (fs::exists(rs_p)) ds.relative_stats = parse_json_text(read_file(rs_p), rs_p.string());
-  ds.has_episodes_stats = fs::exists(meta / "episodes_stats.jsonl");
+  fs::path es_p = meta / "episodes_stats.jsonl";
+  ds.has_episodes_stats = fs::exists(es_p);
+  if (ds.has_episodes_stats) ds.episodes_stats = parse_episodes_stats_jsonl(read_file(es_p), es_p.string());
   return ds;
 }
 
 // --- per-episode data ----------------------------------------------------------------------------
 
-pq::Table read_episode_table(const Dataset& ds, int64_t episode_index, const std::vector<std::string>& columns) {
+pq::Table read_episode_table(const Dataset& ds, int64_t episode_index,
+                             const std::vector<std::string>& columns) {
   fs::path p = ds.parquet_path(episode_index);
   if (!fs::exists(p)) fail("episode ", episode_index, ": parquet file ", p.string(), " is missing");
   return pq::read_table(p.string(), columns);
@@ -424,17 +454,32 @@ pq::Table read_episode_table(const Dataset& ds, int64_t episode_index, const std
 std::string describe_column_type(const pq::Column& c) {
   const char* e = "?";
   switch (c.elem) {
-    case pq::Elem::kBool: e = "bool"; break;
-    case pq::Elem::kInt32: e = "int32"; break;
-    case pq::Elem::kInt64: e = "int64"; break;
-    case pq::Elem::kFloat32: e = "float"; break;
-    case pq::Elem::kFloat64: e = "double"; break;
-    case pq::Elem::kString: e = "string"; break;
+    case pq::Elem::kBool:
+      e = "bool";
+      break;
+    case pq::Elem::kInt32:
+      e = "int32";
+      break;
+    case pq::Elem::kInt64:
+      e = "int64";
+      break;
+    case pq::Elem::kFloat32:
+      e = "float";
+      break;
+    case pq::Elem::kFloat64:
+      e = "double";
+      break;
+    case pq::Elem::kString:
+      e = "string";
+      break;
   }
   switch (c.shape) {
-    case pq::Shape::kScalar: return e;
-    case pq::Shape::kFixedList: return std::string("fixed_size_list<") + e + ">[" + std::to_string(c.list_size) + "]";
-    case pq::Shape::kList: return std::string("list<") + e + ">";
+    case pq::Shape::kScalar:
+      return e;
+    case pq::Shape::kFixedList:
+      return std::string("fixed_size_list<") + e + ">[" + std::to_string(c.list_size) + "]";
+    case pq::Shape::kList:
+      return std::string("list<") + e + ">";
   }
   return e;
 }
@@ -443,7 +488,8 @@ namespace {
 
 // Calls fn(row, value_offset, count) for each row; checks nulls and per-row counts.
 template <typename Fn>
-int64_t for_each_row(const pq::Table& t, const pq::Column& c, int64_t dim, const std::string& where, Fn&& fn) {
+int64_t for_each_row(const pq::Table& t, const pq::Column& c, int64_t dim, const std::string& where,
+                     Fn&& fn) {
   int64_t rows = t.num_rows;
   if (!c.valid.empty()) {
     for (int64_t r = 0; r < rows; ++r)
@@ -452,8 +498,9 @@ int64_t for_each_row(const pq::Table& t, const pq::Column& c, int64_t dim, const
   int64_t nvals = c.num_values();
   if (c.shape == pq::Shape::kScalar) {
     if (dim < 0) dim = 1;
-    if (dim != 1) fail(where, ": column \"", c.name, "\" is a scalar column (", describe_column_type(c),
-                       ") but ", dim, " values per row are expected");
+    if (dim != 1)
+      fail(where, ": column \"", c.name, "\" is a scalar column (", describe_column_type(c), ") but ", dim,
+           " values per row are expected");
     if (nvals != rows) fail(where, ": column \"", c.name, "\" has ", nvals, " values for ", rows, " rows");
     for (int64_t r = 0; r < rows; ++r) fn(r, r, 1);
     return 1;
@@ -484,11 +531,11 @@ int64_t for_each_row(const pq::Table& t, const pq::Column& c, int64_t dim, const
 }
 
 template <typename T>
-MatrixT<T> column_matrix(const pq::Table& t, const std::string& column, int64_t dim, const std::string& where) {
+MatrixT<T> column_matrix(const pq::Table& t, const std::string& column, int64_t dim,
+                         const std::string& where) {
   const pq::Column* c = t.find(column);
   if (!c) fail(where, ": column \"", column, "\" is missing from the parquet file");
-  if (c->elem == pq::Elem::kString)
-    fail(where, ": column \"", column, "\" holds strings, expected numbers");
+  if (c->elem == pq::Elem::kString) fail(where, ": column \"", column, "\" holds strings, expected numbers");
   MatrixT<T> m;
   m.rows = t.num_rows;
   bool sized = false;
@@ -500,12 +547,23 @@ MatrixT<T> column_matrix(const pq::Table& t, const std::string& column, int64_t 
     }
     T* dst = m.data.data() + r * n;
     switch (c->elem) {
-      case pq::Elem::kFloat32: for (int64_t k = 0; k < n; ++k) dst[k] = T(c->f32[off + k]); break;
-      case pq::Elem::kFloat64: for (int64_t k = 0; k < n; ++k) dst[k] = T(c->f64[off + k]); break;
-      case pq::Elem::kInt32: for (int64_t k = 0; k < n; ++k) dst[k] = T(c->i32[off + k]); break;
-      case pq::Elem::kInt64: for (int64_t k = 0; k < n; ++k) dst[k] = T(c->i64[off + k]); break;
-      case pq::Elem::kBool: for (int64_t k = 0; k < n; ++k) dst[k] = T(c->b[off + k] ? 1 : 0); break;
-      case pq::Elem::kString: break;
+      case pq::Elem::kFloat32:
+        for (int64_t k = 0; k < n; ++k) dst[k] = T(c->f32[off + k]);
+        break;
+      case pq::Elem::kFloat64:
+        for (int64_t k = 0; k < n; ++k) dst[k] = T(c->f64[off + k]);
+        break;
+      case pq::Elem::kInt32:
+        for (int64_t k = 0; k < n; ++k) dst[k] = T(c->i32[off + k]);
+        break;
+      case pq::Elem::kInt64:
+        for (int64_t k = 0; k < n; ++k) dst[k] = T(c->i64[off + k]);
+        break;
+      case pq::Elem::kBool:
+        for (int64_t k = 0; k < n; ++k) dst[k] = T(c->b[off + k] ? 1 : 0);
+        break;
+      case pq::Elem::kString:
+        break;
     }
   };
   int64_t d = for_each_row(t, *c, dim, where, fn);
@@ -518,11 +576,13 @@ MatrixT<T> column_matrix(const pq::Table& t, const std::string& column, int64_t 
 
 }  // namespace
 
-Matrix column_matrix_f64(const pq::Table& t, const std::string& column, int64_t dim, const std::string& where) {
+Matrix column_matrix_f64(const pq::Table& t, const std::string& column, int64_t dim,
+                         const std::string& where) {
   return column_matrix<double>(t, column, dim, where);
 }
 
-MatrixF column_matrix_f32(const pq::Table& t, const std::string& column, int64_t dim, const std::string& where) {
+MatrixF column_matrix_f32(const pq::Table& t, const std::string& column, int64_t dim,
+                          const std::string& where) {
   return column_matrix<float>(t, column, dim, where);
 }
 
@@ -534,18 +594,26 @@ std::vector<int64_t> column_int64(const pq::Table& t, const std::string& column,
   std::vector<int64_t> out(size_t(t.num_rows));
   for_each_row(t, *c, 1, where, [&](int64_t r, int64_t off, int64_t) {
     switch (c->elem) {
-      case pq::Elem::kInt32: out[r] = c->i32[off]; break;
-      case pq::Elem::kInt64: out[r] = c->i64[off]; break;
-      case pq::Elem::kBool: out[r] = c->b[off]; break;
-      default: break;
+      case pq::Elem::kInt32:
+        out[r] = c->i32[off];
+        break;
+      case pq::Elem::kInt64:
+        out[r] = c->i64[off];
+        break;
+      case pq::Elem::kBool:
+        out[r] = c->b[off];
+        break;
+      default:
+        break;
     }
   });
   return out;
 }
 
 std::vector<std::vector<uint8_t>> read_video_frames(const Dataset& ds, const std::string& video_key,
-                                                    int64_t episode_index, const std::vector<int64_t>& indices,
-                                                    int* width, int* height) {
+                                                    int64_t episode_index,
+                                                    const std::vector<int64_t>& indices, int* width,
+                                                    int* height) {
   const Feature* f = ds.info.find(video_key);
   if (!f || !f->is_video())
     fail("episode ", episode_index, ": \"", video_key, "\" is not a video feature of ",

@@ -36,10 +36,10 @@ using ojson = nlohmann::ordered_json;
 
 // Video metadata from a feature's `info` (LeRobot-native) or `video_info` (GR00T / v1->v2 ports) block.
 struct VideoMeta {
-  bool present = false;     // false: the feature has neither block
-  std::string source;       // "info" or "video_info"
-  double fps = 0;           // 0 when absent
-  std::string codec;        // "h264", "av1", ... ("" when absent)
+  bool present = false;  // false: the feature has neither block
+  std::string source;    // "info" or "video_info"
+  double fps = 0;        // 0 when absent
+  std::string codec;     // "h264", "av1", ... ("" when absent)
   std::string pix_fmt;
   int64_t height = 0, width = 0, channels = 0;  // 0 when absent (video_info has none)
   bool is_depth_map = false;
@@ -48,15 +48,15 @@ struct VideoMeta {
 
 struct Feature {
   std::string key;
-  std::string dtype;            // numpy dtype string, or "video" / "image" / "string"
-  std::vector<int64_t> shape;   // [1] scalar, [D] vector, [H, W, C] video
-  ojson names;                  // opaque (null, list, dict, nested list)
-  VideoMeta video;              // dtype "video" only
+  std::string dtype;           // numpy dtype string, or "video" / "image" / "string"
+  std::vector<int64_t> shape;  // [1] scalar, [D] vector, [H, W, C] video
+  ojson names;                 // opaque (null, list, dict, nested list)
+  VideoMeta video;             // dtype "video" only
 
   bool is_video() const { return dtype == "video"; }
   bool is_image() const { return dtype == "image"; }
   bool is_float() const { return dtype.find("float") != std::string::npos; }  // N1.6 stats rule
-  bool is_numeric() const;      // float*, int*, uint*, bool
+  bool is_numeric() const;                                                    // float*, int*, uint*, bool
   // Values per row: product of shape (1 for scalars).
   int64_t dim() const;
 };
@@ -66,14 +66,14 @@ struct Info {
   std::string robot_type;        // "" when null
   int64_t total_episodes = 0, total_frames = 0, total_tasks = 0, total_videos = 0, total_chunks = 0;
   int64_t chunks_size = 1000;
-  double fps = 30;               // int in LeRobot, float in some GR00T datasets
-  std::string data_path;         // template with {episode_chunk:03d} {episode_index:06d}
-  std::string video_path;        // template with {video_key}; "" when null/absent (no videos)
-  std::vector<Feature> features; // info.json order (= parquet column order minus videos)
-  ojson raw;                     // the whole file
+  double fps = 30;                // int in LeRobot, float in some GR00T datasets
+  std::string data_path;          // template with {episode_chunk:03d} {episode_index:06d}
+  std::string video_path;         // template with {video_key}; "" when null/absent (no videos)
+  std::vector<Feature> features;  // info.json order (= parquet column order minus videos)
+  ojson raw;                      // the whole file
 
   const Feature* find(const std::string& key) const;  // nullptr when absent
-  std::vector<std::string> video_keys() const;         // dtype "video", in order
+  std::vector<std::string> video_keys() const;        // dtype "video", in order
 };
 
 struct Episode {
@@ -86,6 +86,12 @@ struct Episode {
 struct Task {
   int64_t task_index = 0;
   std::string task;
+};
+
+// One line of meta/episodes_stats.jsonl (LeRobot v2.1): per-feature min/max/mean/std/count.
+struct EpisodeStats {
+  int64_t episode_index = 0;
+  ojson stats;  // {"<feature>": {"min": [...], "max": [...], "mean": [...], "std": [...], "count": [n]}}
 };
 
 // meta/modality.json. Slices are Python [start:end) into the column `original_key`.
@@ -121,15 +127,16 @@ ModalityMeta parse_modality_meta(const ojson& j, const std::string& file);
 struct Dataset {
   fs::path root;
   Info info;
-  std::vector<Episode> episodes;           // episodes.jsonl file order (GR00T iterates in this order)
-  std::vector<Task> tasks;                 // tasks.jsonl file order
-  std::map<int64_t, std::string> task_map; // task_index -> task
-  std::optional<ModalityMeta> modality;    // absent when meta/modality.json does not exist
-  std::optional<ojson> stats;              // meta/stats.json
-  std::optional<ojson> relative_stats;     // meta/relative_stats.json
-  bool has_episodes_stats = false;         // meta/episodes_stats.jsonl exists
+  std::vector<Episode> episodes;            // episodes.jsonl file order (GR00T iterates in this order)
+  std::vector<Task> tasks;                  // tasks.jsonl file order
+  std::map<int64_t, std::string> task_map;  // task_index -> task
+  std::optional<ModalityMeta> modality;     // absent when meta/modality.json does not exist
+  std::optional<ojson> stats;               // meta/stats.json
+  std::optional<ojson> relative_stats;      // meta/relative_stats.json
+  bool has_episodes_stats = false;          // meta/episodes_stats.jsonl exists
+  std::vector<EpisodeStats> episodes_stats;  // its lines (v2.1 LeRobot tooling; GR00T ignores them)
 
-  int64_t total_frames() const;            // sum of episode lengths
+  int64_t total_frames() const;  // sum of episode lengths
   int64_t chunk_of(int64_t episode_index) const { return episode_index / info.chunks_size; }
   fs::path parquet_path(int64_t episode_index) const;
   fs::path video_path(const std::string& video_key, int64_t episode_index) const;
@@ -146,6 +153,7 @@ Dataset open_dataset(const fs::path& root);
 Info parse_info(const ojson& j, const std::string& file);
 std::vector<Episode> parse_episodes_jsonl(const std::string& text, const std::string& file);
 std::vector<Task> parse_tasks_jsonl(const std::string& text, const std::string& file);
+std::vector<EpisodeStats> parse_episodes_stats_jsonl(const std::string& text, const std::string& file);
 // Parses JSON text; errors name the file and the parser's position.
 ojson parse_json_text(const std::string& text, const std::string& file);
 
@@ -176,16 +184,19 @@ using MatrixF = MatrixT<float>;
 // as a [rows][dim] matrix. `dim` is the expected values per row (-1: infer from the first row);
 // every row must have exactly that many values and no nulls. `where` prefixes error messages.
 // f64: values as stored (float32 values widened exactly); f32: numpy astype(float32) semantics.
-Matrix column_matrix_f64(const pq::Table& t, const std::string& column, int64_t dim, const std::string& where);
-MatrixF column_matrix_f32(const pq::Table& t, const std::string& column, int64_t dim, const std::string& where);
+Matrix column_matrix_f64(const pq::Table& t, const std::string& column, int64_t dim,
+                         const std::string& where);
+MatrixF column_matrix_f32(const pq::Table& t, const std::string& column, int64_t dim,
+                          const std::string& where);
 // A scalar integer (or bool) column as int64 values; nulls are an error.
 std::vector<int64_t> column_int64(const pq::Table& t, const std::string& column, const std::string& where);
 
 // Decodes the given frame indices (display order, 0-based) of one camera of one episode as
 // RGB24 HWC frames. Sequential ascending indices use the decoder's fast path.
 std::vector<std::vector<uint8_t>> read_video_frames(const Dataset& ds, const std::string& video_key,
-                                                    int64_t episode_index, const std::vector<int64_t>& indices,
-                                                    int* width = nullptr, int* height = nullptr);
+                                                    int64_t episode_index,
+                                                    const std::vector<int64_t>& indices, int* width = nullptr,
+                                                    int* height = nullptr);
 
 // Human-readable "pq elem/shape" description, e.g. "list<double>", "fixed_size_list<float>[6]", "int64".
 std::string describe_column_type(const pq::Column& c);

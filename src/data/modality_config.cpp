@@ -14,18 +14,26 @@ namespace groot::data {
 
 const char* to_string(ActionRep r) {
   switch (r) {
-    case ActionRep::kRelative: return "relative";
-    case ActionRep::kDelta: return "delta";
-    case ActionRep::kAbsolute: return "absolute";
+    case ActionRep::kRelative:
+      return "relative";
+    case ActionRep::kDelta:
+      return "delta";
+    case ActionRep::kAbsolute:
+      return "absolute";
   }
   return "?";
 }
-const char* to_string(ActionType t) { return t == ActionType::kEef ? "eef" : "non_eef"; }
+const char* to_string(ActionType t) {
+  return t == ActionType::kEef ? "eef" : "non_eef";
+}
 const char* to_string(ActionFormat f) {
   switch (f) {
-    case ActionFormat::kDefault: return "default";
-    case ActionFormat::kXyzRot6d: return "xyz+rot6d";
-    case ActionFormat::kXyzRotvec: return "xyz+rotvec";
+    case ActionFormat::kDefault:
+      return "default";
+    case ActionFormat::kXyzRot6d:
+      return "xyz+rot6d";
+    case ActionFormat::kXyzRotvec:
+      return "xyz+rotvec";
   }
   return "?";
 }
@@ -55,9 +63,9 @@ std::vector<std::string> ModalityConfig::relative_action_keys() const {
 }
 
 const std::vector<std::string>& known_embodiment_tags() {
-  static const std::vector<std::string> tags = {"robocasa_panda_omron", "gr1",        "unitree_g1",
-                                                "libero_panda",         "oxe_google", "oxe_widowx",
-                                                "oxe_droid",            "behavior_r1_pro", "new_embodiment"};
+  static const std::vector<std::string> tags = {
+      "robocasa_panda_omron", "gr1",       "unitree_g1",      "libero_panda",  "oxe_google",
+      "oxe_widowx",           "oxe_droid", "behavior_r1_pro", "new_embodiment"};
   return tags;
 }
 
@@ -140,19 +148,30 @@ ActionConfig parse_action_config(const ojson& j, const std::string& where) {
     if (!it->is_string()) fail(w, ": expected a string, got ", it->dump());
     std::string v = lower(it->get<std::string>());
     if (k == "rep") {
-      if (v == "relative") a.rep = ActionRep::kRelative;
-      else if (v == "delta") a.rep = ActionRep::kDelta;
-      else if (v == "absolute") a.rep = ActionRep::kAbsolute;
-      else fail(w, ": unknown value \"", it->get<std::string>(), "\" (expected relative, delta, absolute)");
+      if (v == "relative")
+        a.rep = ActionRep::kRelative;
+      else if (v == "delta")
+        a.rep = ActionRep::kDelta;
+      else if (v == "absolute")
+        a.rep = ActionRep::kAbsolute;
+      else
+        fail(w, ": unknown value \"", it->get<std::string>(), "\" (expected relative, delta, absolute)");
     } else if (k == "type") {
-      if (v == "eef") a.type = ActionType::kEef;
-      else if (v == "non_eef") a.type = ActionType::kNonEef;
-      else fail(w, ": unknown value \"", it->get<std::string>(), "\" (expected eef, non_eef)");
+      if (v == "eef")
+        a.type = ActionType::kEef;
+      else if (v == "non_eef")
+        a.type = ActionType::kNonEef;
+      else
+        fail(w, ": unknown value \"", it->get<std::string>(), "\" (expected eef, non_eef)");
     } else if (k == "format") {
-      if (v == "default") a.format = ActionFormat::kDefault;
-      else if (v == "xyz+rot6d" || v == "xyz_rot6d") a.format = ActionFormat::kXyzRot6d;
-      else if (v == "xyz+rotvec" || v == "xyz_rotvec") a.format = ActionFormat::kXyzRotvec;
-      else fail(w, ": unknown value \"", it->get<std::string>(), "\" (expected default, xyz+rot6d, xyz+rotvec)");
+      if (v == "default")
+        a.format = ActionFormat::kDefault;
+      else if (v == "xyz+rot6d" || v == "xyz_rot6d")
+        a.format = ActionFormat::kXyzRot6d;
+      else if (v == "xyz+rotvec" || v == "xyz_rotvec")
+        a.format = ActionFormat::kXyzRotvec;
+      else
+        fail(w, ": unknown value \"", it->get<std::string>(), "\" (expected default, xyz+rot6d, xyz+rotvec)");
     } else {
       fail(where, ": unknown field \"", k, "\" (expected rep, type, format, state_key)");
     }
@@ -161,7 +180,8 @@ ActionConfig parse_action_config(const ojson& j, const std::string& where) {
 }
 
 ModalityGroup parse_group(const ojson& j, const std::string& name, const std::string& where) {
-  if (!j.is_object()) fail(where, ": expected an object with delta_indices and modality_keys, got ", j.dump());
+  if (!j.is_object())
+    fail(where, ": expected an object with delta_indices and modality_keys, got ", j.dump());
   ModalityGroup g;
   g.present = true;
   bool have_delta = false, have_keys = false;
@@ -198,7 +218,8 @@ ModalityGroup parse_group(const ojson& j, const std::string& name, const std::st
 ojson yaml_node_to_json(const YAML::Node& n, const std::string& source) {
   switch (n.Type()) {
     case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined: return nullptr;
+    case YAML::NodeType::Undefined:
+      return nullptr;
     case YAML::NodeType::Sequence: {
       ojson a = ojson::array();
       for (const auto& c : n) a.push_back(yaml_node_to_json(c, source));
@@ -246,7 +267,8 @@ ojson yaml_to_json(const std::string& text, const std::string& source) {
 }
 
 ModalityConfig parse_modality_config(const ojson& j, const std::string& source) {
-  if (!j.is_object()) fail(source, ": expected a mapping with video/state/action/language, got ", j.type_name());
+  if (!j.is_object())
+    fail(source, ": expected a mapping with video/state/action/language, got ", j.type_name());
   ModalityConfig cfg;
   cfg.source = source;
   for (auto it = j.begin(); it != j.end(); ++it) {
@@ -285,8 +307,7 @@ ModalityConfig parse_modality_config(const ojson& j, const std::string& source) 
       if (!seen.insert(k).second) fail(where, ".modality_keys lists \"", k, "\" twice");
     for (const auto* list : {&g.sin_cos_embedding_keys, &g.mean_std_embedding_keys})
       for (const auto& k : *list)
-        if (!g.has_key(k))
-          fail(where, ": embedding key \"", k, "\" is not one of its modality_keys");
+        if (!g.has_key(k)) fail(where, ": embedding key \"", k, "\" is not one of its modality_keys");
     for (const auto& k : g.sin_cos_embedding_keys)
       if (std::find(g.mean_std_embedding_keys.begin(), g.mean_std_embedding_keys.end(), k) !=
           g.mean_std_embedding_keys.end())
@@ -321,7 +342,8 @@ ModalityConfig load_modality_config(const fs::path& path) {
   ojson j;
   size_t first = text.find_first_not_of(" \t\r\n");
   if (ext == ".py")
-    fail(path.string(), ": Python modality configs cannot be executed; write the same content as YAML or JSON "
+    fail(path.string(),
+         ": Python modality configs cannot be executed; write the same content as YAML or JSON "
          "(see examples/modality/franka_mcx.yaml)");
   if (ext == ".json" || (first != std::string::npos && text[first] == '{' && ext != ".yaml" && ext != ".yml"))
     j = parse_json_text(text, path.string());
@@ -374,8 +396,8 @@ void validate_modality_config(const ModalityConfig& cfg, const ModalityMeta& m, 
       if (!v) {
         std::string have;
         for (const auto& x : m.video) have += (have.empty() ? "" : ", ") + x.name;
-        fail(src, ": video key \"", k, "\" is not in ", modality_file, " \"video\" (has: ", have.empty() ? "none" : have,
-             ")");
+        fail(src, ": video key \"", k, "\" is not in ", modality_file,
+             " \"video\" (has: ", have.empty() ? "none" : have, ")");
       }
       const Feature* f = info.find(v->original_key);
       if (!f || !f->is_video())
@@ -383,7 +405,8 @@ void validate_modality_config(const ModalityConfig& cfg, const ModalityMeta& m, 
              "\" is not a video feature of meta/info.json");
     }
   }
-  auto check_slices = [&](const ModalityGroup& g, const char* name, const std::vector<ModalitySlice>& slices) {
+  auto check_slices = [&](const ModalityGroup& g, const char* name,
+                          const std::vector<ModalitySlice>& slices) {
     if (!g.present) return;
     for (const auto& k : g.modality_keys) {
       const ModalitySlice* s = nullptr;
@@ -392,8 +415,8 @@ void validate_modality_config(const ModalityConfig& cfg, const ModalityMeta& m, 
       if (!s) {
         std::string have;
         for (const auto& x : slices) have += (have.empty() ? "" : ", ") + x.name;
-        fail(src, ": ", name, " key \"", k, "\" is not in ", modality_file, " \"", name, "\" (has: ",
-             have.empty() ? "none" : have, ")");
+        fail(src, ": ", name, " key \"", k, "\" is not in ", modality_file, " \"", name,
+             "\" (has: ", have.empty() ? "none" : have, ")");
       }
       const Feature* f = info.find(s->original_key);
       if (!f)
@@ -403,8 +426,8 @@ void validate_modality_config(const ModalityConfig& cfg, const ModalityMeta& m, 
         fail(modality_file, ": ", name, ".", k, " slices \"", s->original_key, "\" which is ", f->dtype,
              " with shape of rank ", f->shape.size(), "; expected a numeric vector feature");
       if (s->end > f->shape[0])
-        fail(modality_file, ": ", name, ".", k, " range [", s->start, ":", s->end, ") exceeds \"", s->original_key,
-             "\" which has ", f->shape[0], " values per row");
+        fail(modality_file, ": ", name, ".", k, " range [", s->start, ":", s->end, ") exceeds \"",
+             s->original_key, "\" which has ", f->shape[0], " values per row");
     }
   };
   check_slices(cfg.state, "state", m.state);
@@ -418,8 +441,8 @@ void validate_modality_config(const ModalityConfig& cfg, const ModalityMeta& m, 
       if (!m.find_annotation(sub)) {
         std::string have;
         for (const auto& x : m.annotation) have += (have.empty() ? "" : ", ") + x.name;
-        fail(src, ": language key \"", k, "\" needs \"", sub, "\" in ", modality_file, " \"annotation\" (has: ",
-             have.empty() ? "none" : have, ")");
+        fail(src, ": language key \"", k, "\" needs \"", sub, "\" in ", modality_file,
+             " \"annotation\" (has: ", have.empty() ? "none" : have, ")");
       }
     }
   }
@@ -438,12 +461,13 @@ void validate_modality_config(const ModalityConfig& cfg, const ModalityMeta& m, 
       const ModalitySlice* a = m.find_action(k);
       const ModalitySlice* s = m.find_state(sk);
       if (ac.type == ActionType::kNonEef && a && s && a->dim() != s->dim())
-        fail(src, ": RELATIVE action \"", k, "\" has ", a->dim(), " dims but its reference state \"", sk, "\" has ",
-             s->dim(), " (NON_EEF relative actions subtract the state, dims must match)");
+        fail(src, ": RELATIVE action \"", k, "\" has ", a->dim(), " dims but its reference state \"", sk,
+             "\" has ", s->dim(), " (NON_EEF relative actions subtract the state, dims must match)");
       if (ac.type == ActionType::kEef && a && a->dim() != 9)
         fail(src, ": EEF action \"", k, "\" has ", a->dim(), " dims; EEF actions must be 9-D (xyz + rot6d)");
     }
-    if (any_relative && cfg.state.present && cfg.state.delta_indices.back() != cfg.action.delta_indices.front())
+    if (any_relative && cfg.state.present &&
+        cfg.state.delta_indices.back() != cfg.action.delta_indices.front())
       fail(src, ": relative actions need state.delta_indices[-1] (", cfg.state.delta_indices.back(),
            ") == action.delta_indices[0] (", cfg.action.delta_indices.front(), ")");
   }

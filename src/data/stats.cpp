@@ -53,7 +53,9 @@ float reduce_sum(const float* a, int64_t n, bool pairwise) {
 }
 
 // ret / n with ret float32 and n an integer: numpy 2 promotes to float64, then casts back.
-inline float div_count(float s, int64_t n) { return float(double(s) / double(n)); }
+inline float div_count(float s, int64_t n) {
+  return float(double(s) / double(n));
+}
 
 }  // namespace
 
@@ -133,7 +135,8 @@ std::vector<fs::path> list_parquet_files(const fs::path& root) {
     if (!d.is_directory()) continue;
     for (const auto& f : fs::directory_iterator(d.path())) {
       std::string name = f.path().filename().string();
-      if (!f.is_regular_file() || name.size() < 8 || name.compare(name.size() - 8, 8, ".parquet") != 0) continue;
+      if (!f.is_regular_file() || name.size() < 8 || name.compare(name.size() - 8, 8, ".parquet") != 0)
+        continue;
       found.emplace_back(d.path().filename().string(), name);
     }
   }
@@ -160,8 +163,8 @@ std::vector<FeatureStats> compute_stats(const Dataset& ds, const StatsOptions& o
   for (const auto& k : keys) {
     const Feature* f = ds.info.find(k);
     if (f->shape.size() != 1)
-      fail((ds.root / "meta/info.json").string(), ": float feature \"", k, "\" has shape of rank ", f->shape.size(),
-           "; only scalars [1] and vectors [D] are supported for statistics");
+      fail((ds.root / "meta/info.json").string(), ": float feature \"", k, "\" has shape of rank ",
+           f->shape.size(), "; only scalars [1] and vectors [D] are supported for statistics");
     dims.push_back(f->shape[0]);
   }
 
@@ -192,8 +195,9 @@ std::vector<FeatureStats> compute_stats(const Dataset& ds, const StatsOptions& o
         for (int64_t d = 0; d < D; ++d) {
           float x = src[d];
           if (!std::isfinite(x))
-            fail(path, ": column \"", keys[k], "\" row ", r, (D > 1 ? " dim " + std::to_string(d) : std::string()),
-                 " is ", x, " (as float32); statistics need finite values");
+            fail(path, ": column \"", keys[k], "\" row ", r,
+                 (D > 1 ? " dim " + std::to_string(d) : std::string()), " is ", x,
+                 " (as float32); statistics need finite values");
           base[d * total + first[i] + r] = x;
         }
       }
@@ -230,7 +234,8 @@ std::vector<FeatureStats> compute_stats(const Dataset& ds, const StatsOptions& o
 }
 
 std::vector<RelativeStats> compute_relative_stats(const Dataset& ds, const ModalityConfig& cfg,
-                                                  const std::vector<std::string>& keys_in, const StatsOptions& opt) {
+                                                  const std::vector<std::string>& keys_in,
+                                                  const StatsOptions& opt) {
   const ModalityMeta& m = ds.require_modality();
   std::vector<std::string> rel = cfg.relative_action_keys();
   std::vector<std::string> keys = keys_in.empty() ? rel : keys_in;
@@ -242,8 +247,8 @@ std::vector<RelativeStats> compute_relative_stats(const Dataset& ds, const Modal
   const std::vector<int>& ad = cfg.action.delta_indices;
   const std::vector<int>& sd = cfg.state.delta_indices;
   if (sd.back() != ad.front())
-    fail(cfg.source, ": relative actions need state.delta_indices[-1] == action.delta_indices[0] (", sd.back(),
-         " != ", ad.front(), ")");
+    fail(cfg.source, ": relative actions need state.delta_indices[-1] == action.delta_indices[0] (",
+         sd.back(), " != ", ad.front(), ")");
 
   struct KeyPlan {
     const ModalitySlice* a;
@@ -266,9 +271,11 @@ std::vector<RelativeStats> compute_relative_stats(const Dataset& ds, const Modal
     const ModalitySlice* a = m.find_action(k);
     const ModalitySlice* s = m.find_state(sk);
     if (!a) fail(mod_file, ": action group \"", k, "\" is missing");
-    if (!s) fail(mod_file, ": state group \"", sk, "\" (reference of relative action \"", k, "\") is missing");
+    if (!s)
+      fail(mod_file, ": state group \"", sk, "\" (reference of relative action \"", k, "\") is missing");
     if (a->dim() != s->dim())
-      fail(cfg.source, ": relative action \"", k, "\" has ", a->dim(), " dims but state \"", sk, "\" has ", s->dim());
+      fail(cfg.source, ": relative action \"", k, "\" has ", a->dim(), " dims but state \"", sk, "\" has ",
+           s->dim());
     const Feature* fa = ds.info.find(a->original_key);
     const Feature* fs_ = ds.info.find(s->original_key);
     if (!fa) fail(mod_file, ": action.", k, ".original_key \"", a->original_key, "\" is not in info.json");
@@ -289,7 +296,8 @@ std::vector<RelativeStats> compute_relative_stats(const Dataset& ds, const Modal
   std::vector<int64_t> rows(E), first(E + 1, 0);
   parallel_for(int64_t(E), opt.threads, [&](int64_t e) {
     const fs::path p = ds.parquet_path(ds.episodes[e].episode_index);
-    if (!fs::exists(p)) fail("episode ", ds.episodes[e].episode_index, ": parquet file ", p.string(), " is missing");
+    if (!fs::exists(p))
+      fail("episode ", ds.episodes[e].episode_index, ": parquet file ", p.string(), " is missing");
     rows[e] = pq::read_schema(p.string()).num_rows;
   });
   for (size_t e = 0; e < E; ++e) first[e + 1] = first[e] + std::max<int64_t>(0, rows[e] - last_ad);
@@ -327,7 +335,8 @@ std::vector<RelativeStats> compute_relative_stats(const Dataset& ds, const Modal
           for (int64_t i = 0; i < usable; ++i) {
             float x = float(A.at(i + ad[ti], p.a->start + d) - S.at(i + sref, p.s->start + d));
             if (!std::isfinite(x))
-              fail(where, ": relative action \"", keys[k], "\" at row ", i + ad[ti], " dim ", d, " is not finite");
+              fail(where, ": relative action \"", keys[k], "\" at row ", i + ad[ti], " dim ", d,
+                   " is not finite");
             dst[i] = x;
           }
         }

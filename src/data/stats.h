@@ -53,15 +53,15 @@ struct FeatureStats {
 
 struct RelativeStats {
   std::string key;
-  int64_t horizon = 0, dim = 0;                       // T, D
-  std::vector<float> max, min, mean, std;             // [T * D], row-major [t][d]
-  std::vector<double> q01, q99;                       // [T * D] (float64 like numpy 1.26)
-  int64_t num_chunks = 0;                             // windows the stats are over
+  int64_t horizon = 0, dim = 0;            // T, D
+  std::vector<float> max, min, mean, std;  // [T * D], row-major [t][d]
+  std::vector<double> q01, q99;            // [T * D] (float64 like numpy 1.26)
+  int64_t num_chunks = 0;                  // windows the stats are over
 };
 
 struct StatsOptions {
-  int threads = 0;     // 0 = all cores
-  bool quiet = true;   // progress lines on stderr
+  int threads = 0;    // 0 = all cores
+  bool quiet = true;  // progress lines on stderr
 };
 
 // data/*/*.parquet under the dataset root, sorted like Python's sorted(Path.glob(...)).

@@ -17,9 +17,12 @@
 namespace groot::data {
 
 int ValidateReport::errors() const {
-  return int(std::count_if(issues.begin(), issues.end(), [](const Issue& i) { return i.severity == Issue::kError; }));
+  return int(std::count_if(issues.begin(), issues.end(),
+                           [](const Issue& i) { return i.severity == Issue::kError; }));
 }
-int ValidateReport::warnings() const { return int(issues.size()) - errors(); }
+int ValidateReport::warnings() const {
+  return int(issues.size()) - errors();
+}
 
 std::string ValidateReport::format() const {
   std::ostringstream os;
@@ -54,7 +57,9 @@ class Sink {
   std::vector<Issue> finish() {
     for (auto& [kind, k] : kinds_)
       if (k.count > limit_)
-        issues_.push_back({k.sev, "", "... and " + std::to_string(k.count - limit_) + " more of the same kind (" + kind + ")"});
+        issues_.push_back(
+            {k.sev, "",
+             "... and " + std::to_string(k.count - limit_) + " more of the same kind (" + kind + ")"});
     return std::move(issues_);
   }
 
@@ -78,7 +83,8 @@ std::string str(const Args&... args) {
 
 bool dtype_matches(const std::string& dtype, pq::Elem e) {
   if (dtype.find("float") != std::string::npos) return e == pq::Elem::kFloat32 || e == pq::Elem::kFloat64;
-  if (dtype.rfind("int", 0) == 0 || dtype.rfind("uint", 0) == 0) return e == pq::Elem::kInt32 || e == pq::Elem::kInt64;
+  if (dtype.rfind("int", 0) == 0 || dtype.rfind("uint", 0) == 0)
+    return e == pq::Elem::kInt32 || e == pq::Elem::kInt64;
   if (dtype == "bool") return e == pq::Elem::kBool;
   if (dtype == "string") return e == pq::Elem::kString;
   return true;  // image structs etc.: not checked here
@@ -87,13 +93,13 @@ bool dtype_matches(const std::string& dtype, pq::Elem e) {
 struct EpisodeFacts {
   bool read = false;
   int64_t rows = 0;
-  int64_t first_index = -1;      // value of the `index` column in row 0
+  int64_t first_index = -1;  // value of the `index` column in row 0
   double first_timestamp = 0;
   bool has_timestamp = false;
 };
 
-void check_episode(const Dataset& ds, const Episode& ep, const std::set<std::string>& task_columns, double tol,
-                   Sink& sink, EpisodeFacts& facts) {
+void check_episode(const Dataset& ds, const Episode& ep, const std::set<std::string>& task_columns,
+                   double tol, Sink& sink, EpisodeFacts& facts) {
   const fs::path p = ds.parquet_path(ep.episode_index);
   const std::string where = p.lexically_relative(ds.root).string();
   if (!fs::exists(p)) {
@@ -121,8 +127,9 @@ void check_episode(const Dataset& ds, const Episode& ep, const std::set<std::str
       continue;
     }
     if (!dtype_matches(f.dtype, c->elem)) {
-      sink.error("column type", where,
-                 str("column \"", f.key, "\" is ", describe_column_type(*c), " but info.json says dtype ", f.dtype));
+      sink.error(
+          "column type", where,
+          str("column \"", f.key, "\" is ", describe_column_type(*c), " but info.json says dtype ", f.dtype));
       continue;
     }
     if (!f.is_numeric() || f.shape.size() != 1) continue;
@@ -169,8 +176,9 @@ void check_episode(const Dataset& ds, const Episode& ep, const std::set<std::str
           double dt = ts.data[r] - ts.data[r - 1];
           if (!(std::fabs(dt - step) <= tol)) {
             sink.error("timestamp step", where,
-                       str("timestamp jumps from ", ts.data[r - 1], " s (row ", r - 1, ") to ", ts.data[r], " s (row ",
-                           r, "): step ", dt, " s, expected 1/fps = ", step, " s (tolerance ", tol, " s)"));
+                       str("timestamp jumps from ", ts.data[r - 1], " s (row ", r - 1, ") to ", ts.data[r],
+                           " s (row ", r, "): step ", dt, " s, expected 1/fps = ", step, " s (tolerance ",
+                           tol, " s)"));
             break;
           }
         }
@@ -193,7 +201,8 @@ void check_episode(const Dataset& ds, const Episode& ep, const std::set<std::str
   if (int_column("frame_index", v)) {
     for (int64_t r = 0; r < int64_t(v.size()); ++r)
       if (v[r] != r) {
-        sink.error("frame_index", where, str("frame_index is ", v[r], " at row ", r, " (expected 0..", v.size() - 1, ")"));
+        sink.error("frame_index", where,
+                   str("frame_index is ", v[r], " at row ", r, " (expected 0..", v.size() - 1, ")"));
         break;
       }
   }
@@ -201,7 +210,8 @@ void check_episode(const Dataset& ds, const Episode& ep, const std::set<std::str
     for (int64_t r = 0; r < int64_t(v.size()); ++r)
       if (v[r] != ep.episode_index) {
         sink.error("episode_index", where,
-                   str("episode_index is ", v[r], " at row ", r, " but the file belongs to episode ", ep.episode_index));
+                   str("episode_index is ", v[r], " at row ", r, " but the file belongs to episode ",
+                       ep.episode_index));
         break;
       }
   }
@@ -209,26 +219,29 @@ void check_episode(const Dataset& ds, const Episode& ep, const std::set<std::str
     if (!v.empty()) facts.first_index = v[0];
     for (int64_t r = 1; r < int64_t(v.size()); ++r)
       if (v[r] != v[r - 1] + 1) {
-        sink.error("index continuity", where,
-                   str("index is not contiguous: ", v[r - 1], " at row ", r - 1, " then ", v[r], " at row ", r));
+        sink.error(
+            "index continuity", where,
+            str("index is not contiguous: ", v[r - 1], " at row ", r - 1, " then ", v[r], " at row ", r));
         break;
       }
   }
   for (const auto& col : task_columns) {
     if (!t.find(col)) {
-      sink.error("missing column", where, str("column \"", col, "\" (task indices, see modality.json annotation) is missing"));
+      sink.error("missing column", where,
+                 str("column \"", col, "\" (task indices, see modality.json annotation) is missing"));
       continue;
     }
     if (!int_column(col, v)) {
-      sink.error("column type", where, str("column \"", col, "\" must hold integer task indices, got ",
-                                           describe_column_type(*t.find(col))));
+      sink.error("column type", where,
+                 str("column \"", col, "\" must hold integer task indices, got ",
+                     describe_column_type(*t.find(col))));
       continue;
     }
     for (int64_t r = 0; r < int64_t(v.size()); ++r)
       if (!ds.task_map.count(v[r])) {
         sink.error("task index", where,
-                   str("column \"", col, "\" row ", r, " has task index ", v[r], ", which is not in meta/tasks.jsonl (",
-                       ds.task_map.size(), " tasks)"));
+                   str("column \"", col, "\" row ", r, " has task index ", v[r],
+                       ", which is not in meta/tasks.jsonl (", ds.task_map.size(), " tasks)"));
         break;
       }
   }
@@ -256,10 +269,12 @@ void check_video(const Dataset& ds, const std::string& key, const Episode& ep, i
                str("has ", vi.num_frames, " frames but the episode has ", need,
                    " rows (GR00T decodes frame i for row i; the file may be truncated)"));
   else if (vi.num_frames > need)
-    sink.warn("video frames", where, str("has ", vi.num_frames, " frames for ", need, " rows (extra frames are ignored)"));
+    sink.warn("video frames", where,
+              str("has ", vi.num_frames, " frames for ", need, " rows (extra frames are ignored)"));
   if (f && f->shape.size() == 3 && (f->shape[0] != vi.height || f->shape[1] != vi.width))
-    sink.warn("video size", where,
-              str("is ", vi.width, "x", vi.height, " but info.json shape says ", f->shape[1], "x", f->shape[0]));
+    sink.warn(
+        "video size", where,
+        str("is ", vi.width, "x", vi.height, " but info.json shape says ", f->shape[1], "x", f->shape[0]));
   if (f && f->video.present && !f->video.codec.empty() && !vi.codec.empty() && f->video.codec != vi.codec &&
       !(f->video.codec == "libsvtav1" && vi.codec == "av1"))
     sink.warn("video codec", where, str("codec is ", vi.codec, " but info.json says ", f->video.codec));
@@ -338,12 +353,14 @@ ValidateReport validate_dataset(const fs::path& root, const ValidateOptions& opt
       if (e.length == 0) sink.warn("episodes", ep_f, str("episode ", e.episode_index, " has length 0"));
       for (const auto& s : e.tasks)
         if (!task_strings.count(s))
-          sink.warn("episode tasks", ep_f, str("episode ", e.episode_index, " lists task \"", s, "\", which is not in ", task_f));
+          sink.warn("episode tasks", ep_f,
+                    str("episode ", e.episode_index, " lists task \"", s, "\", which is not in ", task_f));
     }
     int64_t expect = 0;
     for (int64_t i : seen) {
       if (i != expect) {
-        sink.warn("episodes", ep_f, str("episode indices are not contiguous: ", expect, " is missing (next is ", i, ")"));
+        sink.warn("episodes", ep_f,
+                  str("episode indices are not contiguous: ", expect, " is missing (next is ", i, ")"));
         break;
       }
       ++expect;
@@ -352,28 +369,36 @@ ValidateReport validate_dataset(const fs::path& root, const ValidateOptions& opt
   }
   // info totals
   if (ds.info.total_episodes != int64_t(ds.episodes.size()))
-    sink.warn("totals", info_f, str("total_episodes is ", ds.info.total_episodes, " but episodes.jsonl lists ", ds.episodes.size()));
+    sink.warn(
+        "totals", info_f,
+        str("total_episodes is ", ds.info.total_episodes, " but episodes.jsonl lists ", ds.episodes.size()));
   if (ds.info.total_frames != ds.total_frames())
-    sink.warn("totals", info_f, str("total_frames is ", ds.info.total_frames, " but the episode lengths sum to ", ds.total_frames()));
+    sink.warn(
+        "totals", info_f,
+        str("total_frames is ", ds.info.total_frames, " but the episode lengths sum to ", ds.total_frames()));
   if (ds.info.total_tasks != int64_t(ds.tasks.size()))
-    sink.warn("totals", info_f, str("total_tasks is ", ds.info.total_tasks, " but tasks.jsonl lists ", ds.tasks.size()));
+    sink.warn("totals", info_f,
+              str("total_tasks is ", ds.info.total_tasks, " but tasks.jsonl lists ", ds.tasks.size()));
   std::vector<std::string> video_keys = ds.info.video_keys();
   if (!video_keys.empty() && ds.info.video_path.empty())
     sink.error("info", info_f, "declares video features but video_path is null");
   for (const auto& f : ds.info.features) {
     if (f.is_video() && f.shape.size() != 3)
-      sink.warn("info", info_f, str("video feature \"", f.key, "\" shape should be [height, width, channels]"));
+      sink.warn("info", info_f,
+                str("video feature \"", f.key, "\" shape should be [height, width, channels]"));
   }
   // modality.json
   std::set<std::string> task_columns = {};
   if (ds.info.find("task_index")) task_columns.insert("task_index");
   try {
     fs::path p = meta / "modality.json";
-    if (fs::exists(p)) ds.modality = parse_modality_meta(parse_json_text(read_file(p), p.string()), mod_f);
+    if (fs::exists(p))
+      ds.modality = parse_modality_meta(parse_json_text(read_file(p), p.string()), mod_f);
     else
-      sink.error("modality", mod_f,
-                 "missing: GR00T needs it to split observation.state / action into groups (state/action start/end, "
-                 "video original_key, annotation)");
+      sink.error(
+          "modality", mod_f,
+          "missing: GR00T needs it to split observation.state / action into groups (state/action start/end, "
+          "video original_key, annotation)");
   } catch (const Error& e) {
     sink.error("modality", "", e.what());
   }
@@ -384,28 +409,36 @@ ValidateReport validate_dataset(const fs::path& root, const ValidateOptions& opt
       for (const auto& s : *list) {
         const Feature* f = ds.info.find(s.original_key);
         if (!f) {
-          sink.error("modality", mod_f, str(sec, ".", s.name, ": original_key \"", s.original_key, "\" is not a feature of info.json"));
+          sink.error(
+              "modality", mod_f,
+              str(sec, ".", s.name, ": original_key \"", s.original_key, "\" is not a feature of info.json"));
         } else if (!f->is_numeric() || f->shape.size() != 1) {
-          sink.error("modality", mod_f, str(sec, ".", s.name, ": \"", s.original_key, "\" is ", f->dtype, ", not a numeric vector"));
+          sink.error(
+              "modality", mod_f,
+              str(sec, ".", s.name, ": \"", s.original_key, "\" is ", f->dtype, ", not a numeric vector"));
         } else if (s.end > f->shape[0]) {
           sink.error("modality", mod_f,
-                     str(sec, ".", s.name, ": range [", s.start, ":", s.end, ") exceeds \"", s.original_key, "\", which has ",
-                         f->shape[0], " values per row"));
+                     str(sec, ".", s.name, ": range [", s.start, ":", s.end, ") exceeds \"", s.original_key,
+                         "\", which has ", f->shape[0], " values per row"));
         }
       }
     }
     for (const auto& v : m.video) {
       const Feature* f = ds.info.find(v.original_key);
       if (!f || !f->is_video())
-        sink.error("modality", mod_f, str("video.", v.name, ": original_key \"", v.original_key, "\" is not a video feature of info.json"));
+        sink.error("modality", mod_f,
+                   str("video.", v.name, ": original_key \"", v.original_key,
+                       "\" is not a video feature of info.json"));
     }
     for (const auto& a : m.annotation) task_columns.insert(a.original_key);
   }
   // modality config
   std::optional<ModalityConfig> cfg;
   try {
-    if (!opt.modality_config.empty()) cfg = load_modality_config(opt.modality_config);
-    else if (ds.modality) cfg = default_modality_config(*ds.modality);
+    if (!opt.modality_config.empty())
+      cfg = load_modality_config(opt.modality_config);
+    else if (ds.modality)
+      cfg = default_modality_config(*ds.modality);
     if (cfg && ds.modality) validate_modality_config(*cfg, *ds.modality, ds.info, mod_f);
   } catch (const Error& e) {
     sink.error("modality config", "", e.what());
@@ -417,8 +450,9 @@ ValidateReport validate_dataset(const fs::path& root, const ValidateOptions& opt
     for (const auto& e : ds.episodes)
       if (e.length < h) ++short_eps;
     if (short_eps)
-      sink.warn("episodes", ep_f, str(short_eps, " episode(s) are shorter than the action horizon (", h,
-                                      ") and contribute no training samples"));
+      sink.warn("episodes", ep_f,
+                str(short_eps, " episode(s) are shorter than the action horizon (", h,
+                    ") and contribute no training samples"));
   }
   // stats files
   std::vector<std::string> float_feats = n16_stats_features(ds.info);
@@ -429,15 +463,17 @@ ValidateReport validate_dataset(const fs::path& root, const ValidateOptions& opt
     } else {
       ojson st = parse_json_text(read_file(p), "meta/stats.json");
       if (!stats_complete(st, float_feats)) {
-        sink.warn("stats", "meta/stats.json",
-                  "does not cover every float feature with mean/std/min/max/q01/q99; run `groot stats DATASET`");
+        sink.warn(
+            "stats", "meta/stats.json",
+            "does not cover every float feature with mean/std/min/max/q01/q99; run `groot stats DATASET`");
       } else {
         for (const auto& k : float_feats) {
           int64_t d = ds.info.find(k)->dim();
           for (const char* s : {"mean", "std", "min", "max", "q01", "q99"}) {
             const ojson& a = st[k][s];
             if (!a.is_array() || int64_t(a.size()) != d)
-              sink.error("stats", "meta/stats.json", str("\"", k, "\".", s, " should be a list of ", d, " numbers"));
+              sink.error("stats", "meta/stats.json",
+                         str("\"", k, "\".", s, " should be a list of ", d, " numbers"));
           }
         }
       }
@@ -446,20 +482,24 @@ ValidateReport validate_dataset(const fs::path& root, const ValidateOptions& opt
     std::vector<std::string> rel = cfg ? cfg->relative_action_keys() : std::vector<std::string>{};
     if (!rel.empty()) {
       if (!fs::exists(rp)) {
-        sink.warn("stats", "meta/relative_stats.json", "missing for RELATIVE action keys; run `groot stats DATASET --modality-config FILE`");
+        sink.warn("stats", "meta/relative_stats.json",
+                  "missing for RELATIVE action keys; run `groot stats DATASET --modality-config FILE`");
       } else {
         ojson rs = parse_json_text(read_file(rp), "meta/relative_stats.json");
         for (const auto& k : rel) {
           if (!rs.contains(k)) {
-            sink.warn("stats", "meta/relative_stats.json", str("has no entry for RELATIVE action \"", k, "\""));
+            sink.warn("stats", "meta/relative_stats.json",
+                      str("has no entry for RELATIVE action \"", k, "\""));
             continue;
           }
           const ModalitySlice* a = ds.modality ? ds.modality->find_action(k) : nullptr;
           const ojson& mx = rs[k].contains("max") ? rs[k]["max"] : ojson();
           size_t T = cfg->action.delta_indices.size();
-          if (!mx.is_array() || mx.size() != T || (a && (!mx[0].is_array() || int64_t(mx[0].size()) != a->dim())))
+          if (!mx.is_array() || mx.size() != T ||
+              (a && (!mx[0].is_array() || int64_t(mx[0].size()) != a->dim())))
             sink.error("stats", "meta/relative_stats.json",
-                       str("\"", k, "\" should be [", T, "][", a ? a->dim() : -1, "] per statistic (action horizon x dims); "
+                       str("\"", k, "\" should be [", T, "][", a ? a->dim() : -1,
+                           "] per statistic (action horizon x dims); "
                            "delete it and run `groot stats`"));
         }
       }
@@ -493,7 +533,8 @@ ValidateReport validate_dataset(const fs::path& root, const ValidateOptions& opt
     if (n)
       sink.warn("timestamp start", "data",
                 str(n, " episode(s) have timestamps that start at ", example,
-                    " s instead of 0 (LeRobot writes frame_index / fps; GR00T N1.6 decodes video by frame index, so "
+                    " s instead of 0 (LeRobot writes frame_index / fps; GR00T N1.6 decodes video by frame "
+                    "index, so "
                     "this is harmless for training)"));
   }
   // index contiguity across episodes (in episode order)
@@ -502,16 +543,19 @@ ValidateReport validate_dataset(const fs::path& root, const ValidateOptions& opt
     bool all = true;
     std::vector<size_t> order(ds.episodes.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(),
-              [&](size_t a, size_t b) { return ds.episodes[a].episode_index < ds.episodes[b].episode_index; });
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return ds.episodes[a].episode_index < ds.episodes[b].episode_index;
+    });
     for (size_t i : order) {
       if (!facts[i].read || facts[i].first_index < 0) {
         all = false;
         break;
       }
       if (facts[i].first_index != expect) {
-        sink.warn("index continuity", ds.parquet_path(ds.episodes[i].episode_index).lexically_relative(root).string(),
-                  str("global index starts at ", facts[i].first_index, " but the previous episodes hold ", expect, " rows"));
+        sink.warn("index continuity",
+                  ds.parquet_path(ds.episodes[i].episode_index).lexically_relative(root).string(),
+                  str("global index starts at ", facts[i].first_index, " but the previous episodes hold ",
+                      expect, " rows"));
         break;
       }
       expect += facts[i].rows;
@@ -525,7 +569,8 @@ ValidateReport validate_dataset(const fs::path& root, const ValidateOptions& opt
     for (const auto& p : list_parquet_files(root))
       if (!expected.count(p.lexically_normal()))
         sink.warn("stray parquet", p.lexically_relative(root).string(),
-                  "is not an episode of episodes.jsonl (Isaac-GR00T's stats.py still reads every data/*/*.parquet)");
+                  "is not an episode of episodes.jsonl (Isaac-GR00T's stats.py still reads every "
+                  "data/*/*.parquet)");
   }
 
   // --- videos ---
@@ -539,10 +584,13 @@ ValidateReport validate_dataset(const fs::path& root, const ValidateOptions& opt
       for (const auto& e : ds.episodes)
         if (fs::exists(ds.video_path(key, e.episode_index))) ++present;
       if (present == 0 && !used.count(key)) {
-        sink.warn("camera without files", info_f,
-                  str("video feature \"", key, "\" has no video files (e.g. ",
-                      ds.episodes.empty() ? std::string("-") : ds.video_path(key, ds.episodes[0].episode_index).lexically_relative(root).string(),
-                      "); it is not used by modality.json, so training ignores it"));
+        sink.warn(
+            "camera without files", info_f,
+            str("video feature \"", key, "\" has no video files (e.g. ",
+                ds.episodes.empty()
+                    ? std::string("-")
+                    : ds.video_path(key, ds.episodes[0].episode_index).lexically_relative(root).string(),
+                "); it is not used by modality.json, so training ignores it"));
         continue;
       }
       for (size_t i = 0; i < ds.episodes.size(); ++i) jobs.emplace_back(key, i);
@@ -551,7 +599,9 @@ ValidateReport validate_dataset(const fs::path& root, const ValidateOptions& opt
       sink.warn("video", "", "groot was built without FFmpeg: video files were only checked for presence");
       for (auto& [key, i] : jobs)
         if (!fs::exists(ds.video_path(key, ds.episodes[i].episode_index)))
-          sink.error("missing video", ds.video_path(key, ds.episodes[i].episode_index).lexically_relative(root).string(), "missing");
+          sink.error("missing video",
+                     ds.video_path(key, ds.episodes[i].episode_index).lexically_relative(root).string(),
+                     "missing");
     } else {
       std::mutex mu;
       parallel_for(int64_t(jobs.size()), opt.threads, [&](int64_t j) {

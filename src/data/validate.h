@@ -29,7 +29,7 @@ namespace groot::data {
 struct Issue {
   enum Severity { kError, kWarning };
   Severity severity = kError;
-  std::string where;    // file (and line / episode / column)
+  std::string where;  // file (and line / episode / column)
   std::string message;
 };
 

@@ -10,9 +10,9 @@ TEST(InfoCli, RobotSimSummary) {
   auto r = run_groot("info " + shared_dir() + "/fixtures/gr00t_robot_sim_picknplace_v20");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   for (const char* s : {"LeRobot v2.0, robot_type GR1ArmsOnly, fps 20", "episodes: 5 (length 328..470",
-                        "frames: 2096", "tasks: 6", "observation.state", "float64  [44]", "parquet list<double>",
-                        "observation.images.ego_view", "files 5/5", "files 0/5", "left_arm[0:7]",
-                        "ego_view<-observation.images.ego_view", "stats.json: 10 features"})
+                        "frames: 2096", "tasks: 6", "observation.state", "float64  [44]",
+                        "parquet list<double>", "observation.images.ego_view", "files 5/5", "files 0/5",
+                        "left_arm[0:7]", "ego_view<-observation.images.ego_view", "stats.json: 10 features"})
     EXPECT_NE(r.output.find(s), std::string::npos) << "missing \"" << s << "\" in:\n" << r.output;
 }
 

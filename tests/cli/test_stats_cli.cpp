@@ -34,16 +34,20 @@ TEST(StatsCli, ReproducesFixtureAndUpstreamN16Files) {
   // The fixture's N1.5 stats.json agrees within 1e-5 on the N1.6 (float) features.
   auto c = run_groot("stats -q --check " + tmp.path.string());
   EXPECT_EQ(c.exit_code, 0) << c.output;
-  EXPECT_NE(c.output.find("meta/stats.json: 4 features, max relative difference"), std::string::npos) << c.output;
-  std::ofstream(tmp / "gr1.yaml") << "embodiment_tag: gr1\n"
-                                     "state: {delta_indices: [0], modality_keys: [left_arm, right_arm, left_hand, right_hand]}\n"
-                                     "action:\n  delta_indices: range(16)\n  modality_keys: [left_arm, right_arm, left_hand, right_hand]\n"
-                                     "  action_configs:\n"
-                                     "    - {rep: relative, type: non_eef, format: default}\n"
-                                     "    - {rep: relative, type: non_eef, format: default}\n"
-                                     "    - {rep: relative, type: non_eef, format: default}\n"
-                                     "    - {rep: relative, type: non_eef, format: default}\n";
-  auto r = run_groot("stats -q --threads 2 --modality-config " + (tmp / "gr1.yaml").string() + " " + tmp.path.string());
+  EXPECT_NE(c.output.find("meta/stats.json: 4 features, max relative difference"), std::string::npos)
+      << c.output;
+  std::ofstream(tmp / "gr1.yaml")
+      << "embodiment_tag: gr1\n"
+         "state: {delta_indices: [0], modality_keys: [left_arm, right_arm, left_hand, right_hand]}\n"
+         "action:\n  delta_indices: range(16)\n  modality_keys: [left_arm, right_arm, left_hand, "
+         "right_hand]\n"
+         "  action_configs:\n"
+         "    - {rep: relative, type: non_eef, format: default}\n"
+         "    - {rep: relative, type: non_eef, format: default}\n"
+         "    - {rep: relative, type: non_eef, format: default}\n"
+         "    - {rep: relative, type: non_eef, format: default}\n";
+  auto r = run_groot("stats -q --threads 2 --modality-config " + (tmp / "gr1.yaml").string() + " " +
+                     tmp.path.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("left_arm [16][7] over 2021 chunks"), std::string::npos) << r.output;
   fsys::path up = shared_dir() + "/fixtures/gr00t_n16_meta_gr1_picknplace/meta";
@@ -85,7 +89,8 @@ TEST(StatsCli, Errors) {
   copy_robot_sim(tmp / "ds");
   auto e = run_groot("stats --embodiment-tag robot9000 " + (tmp / "ds").string());
   EXPECT_EQ(e.exit_code, 1);
-  EXPECT_NE(e.output.find("embodiment_tag \"robot9000\" is not a GR00T N1.6 tag"), std::string::npos) << e.output;
+  EXPECT_NE(e.output.find("embodiment_tag \"robot9000\" is not a GR00T N1.6 tag"), std::string::npos)
+      << e.output;
   std::ofstream(tmp / "bad.yaml") << "action: {delta_indices: [0], modality_keys: [tail]}\n";
   auto b = run_groot("stats --modality-config " + (tmp / "bad.yaml").string() + " " + (tmp / "ds").string());
   EXPECT_EQ(b.exit_code, 1);

@@ -13,7 +13,8 @@ TEST(ValidateCli, RobotSimFixtureIsUsable) {
   auto r = run_groot("validate " + shared_dir() + "/fixtures/gr00t_robot_sim_picknplace_v20");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("OK, usable for training (0 errors, 2 warnings)"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("warning: meta/info.json: video feature \"observation.images.egoview\" has no video files"),
+  EXPECT_NE(r.output.find(
+                "warning: meta/info.json: video feature \"observation.images.egoview\" has no video files"),
             std::string::npos)
       << r.output;
 }
@@ -28,8 +29,9 @@ TEST(ValidateCli, CorruptCopyFails) {
   fsys::remove(tmp / "data/chunk-000/episode_000000.parquet");
   auto r = run_groot("validate --no-video " + tmp.path.string());
   EXPECT_EQ(r.exit_code, 1) << r.output;
-  EXPECT_NE(r.output.find("error: data/chunk-000/episode_000000.parquet: missing (episode 0 in episodes.jsonl)"),
-            std::string::npos)
+  EXPECT_NE(
+      r.output.find("error: data/chunk-000/episode_000000.parquet: missing (episode 0 in episodes.jsonl)"),
+      std::string::npos)
       << r.output;
   EXPECT_NE(r.output.find("NOT USABLE (1 error"), std::string::npos) << r.output;
 }
@@ -40,6 +42,7 @@ TEST(ValidateCli, ModalityConfigIsChecked) {
   auto r = run_groot("validate --no-video --modality-config " + cfg + " " + shared_dir() +
                      "/fixtures/gr00t_robot_sim_picknplace_v20");
   EXPECT_EQ(r.exit_code, 1) << r.output;  // the Franka config does not fit the GR1 dataset
-  EXPECT_NE(r.output.find("video key \"wrist\" is not in meta/modality.json \"video\" (has: ego_view)"), std::string::npos)
+  EXPECT_NE(r.output.find("video key \"wrist\" is not in meta/modality.json \"video\" (has: ego_view)"),
+            std::string::npos)
       << r.output;
 }

@@ -49,8 +49,10 @@ inline void write_synth_dataset(const std::filesystem::path& root, const SynthSp
     ts.elem = pq::Elem::kFloat32;
     for (auto* c : {&fi, &ei, &ix, &ti}) c->elem = pq::Elem::kInt64;
     for (int64_t r = 0; r < n; ++r) {
-      for (int64_t d = 0; d < spec.state_dim; ++d) st.f32.push_back(synth_value(s) * float(d + 1) + float(r) * 0.01f);
-      for (int64_t d = 0; d < spec.action_dim; ++d) ac.f32.push_back(synth_value(s) * float(d + 1) + float(r) * 0.02f);
+      for (int64_t d = 0; d < spec.state_dim; ++d)
+        st.f32.push_back(synth_value(s) * float(d + 1) + float(r) * 0.01f);
+      for (int64_t d = 0; d < spec.action_dim; ++d)
+        ac.f32.push_back(synth_value(s) * float(d + 1) + float(r) * 0.02f);
       ts.f32.push_back(float(double(r) / spec.fps));
       fi.i64.push_back(r);
       ei.i64.push_back(int64_t(e));
@@ -66,24 +68,30 @@ inline void write_synth_dataset(const std::filesystem::path& root, const SynthSp
                 "\"], \"length\": " + std::to_string(n) + "}\n";
   }
   auto shape = [](int64_t d) { return "[" + std::to_string(d) + "]"; };
-  std::string info = std::string("{\n\"codebase_version\": \"v2.1\", \"robot_type\": \"synth\", \"total_episodes\": ") +
-                     std::to_string(spec.lengths.size()) + ", \"total_frames\": " + std::to_string(global) +
-                     ", \"total_tasks\": 2, \"total_videos\": 0, \"total_chunks\": 1, \"chunks_size\": 1000, \"fps\": " +
-                     std::to_string(int(spec.fps)) +
-                     ", \"splits\": {\"train\": \"0:3\"},"
-                     " \"data_path\": \"data/chunk-{episode_chunk:03d}/episode_{episode_index:06d}.parquet\","
-                     " \"video_path\": null, \"features\": {"
-                     "\"observation.state\": {\"dtype\": \"float32\", \"shape\": " + shape(spec.state_dim) + ", \"names\": null},"
-                     "\"action\": {\"dtype\": \"float32\", \"shape\": " + shape(spec.action_dim) + ", \"names\": null},"
-                     "\"timestamp\": {\"dtype\": \"float32\", \"shape\": [1], \"names\": null},"
-                     "\"frame_index\": {\"dtype\": \"int64\", \"shape\": [1], \"names\": null},"
-                     "\"episode_index\": {\"dtype\": \"int64\", \"shape\": [1], \"names\": null},"
-                     "\"index\": {\"dtype\": \"int64\", \"shape\": [1], \"names\": null},"
-                     "\"task_index\": {\"dtype\": \"int64\", \"shape\": [1], \"names\": null}}}\n";
+  std::string info =
+      std::string("{\n\"codebase_version\": \"v2.1\", \"robot_type\": \"synth\", \"total_episodes\": ") +
+      std::to_string(spec.lengths.size()) + ", \"total_frames\": " + std::to_string(global) +
+      ", \"total_tasks\": 2, \"total_videos\": 0, \"total_chunks\": 1, \"chunks_size\": 1000, \"fps\": " +
+      std::to_string(int(spec.fps)) +
+      ", \"splits\": {\"train\": \"0:3\"},"
+      " \"data_path\": \"data/chunk-{episode_chunk:03d}/episode_{episode_index:06d}.parquet\","
+      " \"video_path\": null, \"features\": {"
+      "\"observation.state\": {\"dtype\": \"float32\", \"shape\": " +
+      shape(spec.state_dim) +
+      ", \"names\": null},"
+      "\"action\": {\"dtype\": \"float32\", \"shape\": " +
+      shape(spec.action_dim) +
+      ", \"names\": null},"
+      "\"timestamp\": {\"dtype\": \"float32\", \"shape\": [1], \"names\": null},"
+      "\"frame_index\": {\"dtype\": \"int64\", \"shape\": [1], \"names\": null},"
+      "\"episode_index\": {\"dtype\": \"int64\", \"shape\": [1], \"names\": null},"
+      "\"index\": {\"dtype\": \"int64\", \"shape\": [1], \"names\": null},"
+      "\"task_index\": {\"dtype\": \"int64\", \"shape\": [1], \"names\": null}}}\n";
   groot::write_file_atomic(root / "meta/info.json", info);
   groot::write_file_atomic(root / "meta/episodes.jsonl", episodes);
-  groot::write_file_atomic(root / "meta/tasks.jsonl",
-                           "{\"task_index\": 0, \"task\": \"pick\"}\n{\"task_index\": 1, \"task\": \"place\"}\n");
+  groot::write_file_atomic(
+      root / "meta/tasks.jsonl",
+      "{\"task_index\": 0, \"task\": \"pick\"}\n{\"task_index\": 1, \"task\": \"place\"}\n");
   groot::write_file_atomic(root / "meta/modality.json",
                            R"({"state": {"arm": {"start": 0, "end": 3}, "grip": {"start": 3, "end": 4}},
  "action": {"arm": {"start": 0, "end": 3}, "grip": {"start": 3, "end": 4}},

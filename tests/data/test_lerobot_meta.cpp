@@ -16,7 +16,9 @@ namespace {
 using namespace groot::data;
 namespace fsys = std::filesystem;
 
-std::string fixture(const std::string& name) { return groot::test::shared_dir() + "/fixtures/" + name; }
+std::string fixture(const std::string& name) {
+  return groot::test::shared_dir() + "/fixtures/" + name;
+}
 
 template <typename Fn>
 std::string error_of(Fn&& fn) {
@@ -28,9 +30,9 @@ std::string error_of(Fn&& fn) {
   return "<no error>";
 }
 
-#define EXPECT_ERROR_HAS(expr, needle)                              \
-  do {                                                              \
-    std::string _m = error_of([&] { (void)(expr); });               \
+#define EXPECT_ERROR_HAS(expr, needle)                                  \
+  do {                                                                  \
+    std::string _m = error_of([&] { (void)(expr); });                   \
     EXPECT_NE(_m.find(needle), std::string::npos) << "message: " << _m; \
   } while (0)
 
@@ -38,10 +40,12 @@ TEST(LeRobotMeta, PathTemplates) {
   const std::string data = "data/chunk-{episode_chunk:03d}/episode_{episode_index:06d}.parquet";
   EXPECT_EQ(format_path_template(data, 0, 7), "data/chunk-000/episode_000007.parquet");
   EXPECT_EQ(format_path_template(data, 12, 12345), "data/chunk-012/episode_012345.parquet");
-  EXPECT_EQ(format_path_template(data, 1, 1234567), "data/chunk-001/episode_1234567.parquet");  // wider than 6
-  EXPECT_EQ(format_path_template("videos/chunk-{episode_chunk:03d}/{video_key}/episode_{episode_index:06d}.mp4", 0, 3,
-                                 "observation.images.wrist"),
-            "videos/chunk-000/observation.images.wrist/episode_000003.mp4");
+  EXPECT_EQ(format_path_template(data, 1, 1234567),
+            "data/chunk-001/episode_1234567.parquet");  // wider than 6
+  EXPECT_EQ(
+      format_path_template("videos/chunk-{episode_chunk:03d}/{video_key}/episode_{episode_index:06d}.mp4", 0,
+                           3, "observation.images.wrist"),
+      "videos/chunk-000/observation.images.wrist/episode_000003.mp4");
   EXPECT_EQ(format_path_template("e{episode_index}_{{x}}", 0, 42), "e42_{x}");
   EXPECT_ERROR_HAS(format_path_template("{file_index:03d}", 0, 0), "unknown placeholder {file_index}");
   EXPECT_ERROR_HAS(format_path_template("{episode_index:x}", 0, 0), "unsupported format spec");
@@ -72,7 +76,8 @@ TEST(LeRobotMeta, RobotSimFixtureV20) {
   EXPECT_EQ(ds.info.video_keys().size(), 2u);
   EXPECT_EQ(n16_stats_features(ds.info),
             (std::vector<std::string>{"observation.state", "action", "timestamp", "next.reward"}));
-  EXPECT_EQ(ds.parquet_path(3), fsys::path(fixture("gr00t_robot_sim_picknplace_v20")) / "data/chunk-000/episode_000003.parquet");
+  EXPECT_EQ(ds.parquet_path(3),
+            fsys::path(fixture("gr00t_robot_sim_picknplace_v20")) / "data/chunk-000/episode_000003.parquet");
   ASSERT_TRUE(ds.modality.has_value());
   const ModalityMeta& m = *ds.modality;
   ASSERT_EQ(m.state.size(), 8u);
@@ -129,7 +134,8 @@ TEST(LeRobotMeta, StatsJsonStructureMatchesN16Fixtures) {
   f.q01 = f.q99 = {1.0, 2.0};
   ojson j = stats_to_json({f});
   std::vector<std::string> ours, theirs;
-  for (auto it = j["observation.state"].begin(); it != j["observation.state"].end(); ++it) ours.push_back(it.key());
+  for (auto it = j["observation.state"].begin(); it != j["observation.state"].end(); ++it)
+    ours.push_back(it.key());
   const ojson& fx = (*gr1.stats)["observation.state"];
   for (auto it = fx.begin(); it != fx.end(); ++it) theirs.push_back(it.key());
   EXPECT_EQ(ours, theirs);
@@ -151,7 +157,8 @@ TEST(LeRobotMeta, StatsJsonStructureMatchesN16Fixtures) {
   EXPECT_EQ(rj["left_arm"]["mean"][0].size(), 3u);
   // json.dump(indent=4) layout: one number per line, 4-space indent
   std::string text = dump_stats_json(rj);
-  EXPECT_NE(text.find("{\n    \"left_arm\": {\n        \"max\": [\n            [\n                0.5,"), std::string::npos)
+  EXPECT_NE(text.find("{\n    \"left_arm\": {\n        \"max\": [\n            [\n                0.5,"),
+            std::string::npos)
       << text.substr(0, 200);
   r.mean[0] = NAN;
   EXPECT_ERROR_HAS(dump_stats_json(relative_stats_to_json({r})), "not finite");
@@ -166,10 +173,14 @@ TEST(LeRobotMeta, InfoErrorsArePrecise) {
   EXPECT_ERROR_HAS(info(R"({"codebase_version": "v1.6", )" + ok_tail + "}"), "not supported");
   EXPECT_ERROR_HAS(info(R"({"codebase_version": "v2.1", "chunks_size": 1000, "fps": 30, "features": {}})"),
                    "missing field \"data_path\"");
-  EXPECT_ERROR_HAS(info(R"({"codebase_version": "v2.1", "chunks_size": 1000, "fps": -1, "data_path": "x", "features": {}})"),
-                   "fps must be > 0");
-  EXPECT_ERROR_HAS(info(R"({"codebase_version": "v2.1", "chunks_size": "many", "fps": 30, "data_path": "x", "features": {}})"),
-                   "\"chunks_size\" must be an integer");
+  EXPECT_ERROR_HAS(
+      info(
+          R"({"codebase_version": "v2.1", "chunks_size": 1000, "fps": -1, "data_path": "x", "features": {}})"),
+      "fps must be > 0");
+  EXPECT_ERROR_HAS(
+      info(
+          R"({"codebase_version": "v2.1", "chunks_size": "many", "fps": 30, "data_path": "x", "features": {}})"),
+      "\"chunks_size\" must be an integer");
   EXPECT_ERROR_HAS(info(R"({"codebase_version": "v2.1", "chunks_size": 1, "fps": 30, "data_path": "x",
                             "features": {"a": {"dtype": "float32", "shape": "6"}}})"),
                    "features[\"a\"]: \"shape\" must be a non-empty list");
@@ -180,18 +191,35 @@ TEST(LeRobotMeta, InfoErrorsArePrecise) {
 }
 
 TEST(LeRobotMeta, JsonlErrorsNameTheLine) {
-  auto eps = parse_episodes_jsonl("{\"episode_index\": 0, \"tasks\": [\"a\"], \"length\": 3}\n\n"
-                                  "{\"episode_index\": 1, \"length\": 5}\r\n",
-                                  "episodes.jsonl");
+  auto eps = parse_episodes_jsonl(
+      "{\"episode_index\": 0, \"tasks\": [\"a\"], \"length\": 3}\n\n"
+      "{\"episode_index\": 1, \"length\": 5}\r\n",
+      "episodes.jsonl");
   ASSERT_EQ(eps.size(), 2u);
   EXPECT_EQ(eps[1].length, 5);
-  EXPECT_ERROR_HAS(parse_episodes_jsonl("{\"episode_index\": 0, \"length\": 3}\n{\"episode_index\": 1}\n", "episodes.jsonl"),
+  EXPECT_ERROR_HAS(parse_episodes_jsonl("{\"episode_index\": 0, \"length\": 3}\n{\"episode_index\": 1}\n",
+                                        "episodes.jsonl"),
                    "episodes.jsonl:2: missing field \"length\"");
-  EXPECT_ERROR_HAS(parse_episodes_jsonl("{\"episode_index\": 0, \"length\": 3}\nnot json\n", "e.jsonl"), "e.jsonl:2: invalid JSON");
-  EXPECT_ERROR_HAS(parse_tasks_jsonl("{\"task_index\": 0}\n", "tasks.jsonl"), "tasks.jsonl:1: missing field \"task\"");
-  EXPECT_ERROR_HAS(parse_modality_meta(parse_json_text(R"({"state": {"arm": {"start": 5, "end": 2}}})", "m"), "m"),
-                   "m: state.arm: invalid range [5:2)");
-  EXPECT_ERROR_HAS(parse_modality_meta(parse_json_text(R"({"states": {}})", "m"), "m"), "unknown top-level key \"states\"");
+  EXPECT_ERROR_HAS(parse_episodes_jsonl("{\"episode_index\": 0, \"length\": 3}\nnot json\n", "e.jsonl"),
+                   "e.jsonl:2: invalid JSON");
+  EXPECT_ERROR_HAS(parse_tasks_jsonl("{\"task_index\": 0}\n", "tasks.jsonl"),
+                   "tasks.jsonl:1: missing field \"task\"");
+  EXPECT_ERROR_HAS(
+      parse_modality_meta(parse_json_text(R"({"state": {"arm": {"start": 5, "end": 2}}})", "m"), "m"),
+      "m: state.arm: invalid range [5:2)");
+  EXPECT_ERROR_HAS(parse_modality_meta(parse_json_text(R"({"states": {}})", "m"), "m"),
+                   "unknown top-level key \"states\"");
+}
+
+TEST(LeRobotMeta, EpisodesStatsJsonl) {
+  auto es = parse_episodes_stats_jsonl(
+      "{\"episode_index\": 0, \"stats\": {\"action\": {\"min\": [0.0], \"max\": [1.0], \"mean\": [0.5], "
+      "\"std\": [0.1], \"count\": [441]}}}\n",
+      "episodes_stats.jsonl");
+  ASSERT_EQ(es.size(), 1u);
+  EXPECT_EQ(es[0].stats["action"]["count"][0].get<int>(), 441);
+  EXPECT_ERROR_HAS(parse_episodes_stats_jsonl("{\"episode_index\": 0, \"stats\": {\"a\": {\"min\": [0]}}}\n", "es.jsonl"),
+                   "es.jsonl:1: stats[\"a\"] has no \"max\"");
 }
 
 TEST(LeRobotMeta, OpenDatasetErrors) {
@@ -199,11 +227,13 @@ TEST(LeRobotMeta, OpenDatasetErrors) {
   EXPECT_ERROR_HAS(open_dataset(tmp / "nope"), "not a directory");
   EXPECT_ERROR_HAS(open_dataset(tmp.path), "meta/info.json: missing");
   fsys::create_directories(tmp / "meta");
-  groot::write_file_atomic(tmp / "meta/info.json",
-                           R"({"codebase_version": "v2.1", "chunks_size": 1000, "fps": 30, "data_path": "x", "features": {}})");
+  groot::write_file_atomic(
+      tmp / "meta/info.json",
+      R"({"codebase_version": "v2.1", "chunks_size": 1000, "fps": 30, "data_path": "x", "features": {}})");
   EXPECT_ERROR_HAS(open_dataset(tmp.path), "episodes.jsonl: missing");
   groot::write_file_atomic(tmp / "meta/episodes.jsonl", "{\"episode_index\": 0, \"length\": 1}\n");
-  groot::write_file_atomic(tmp / "meta/tasks.jsonl", "{\"task_index\": 0, \"task\": \"a\"}\n{\"task_index\": 0, \"task\": \"b\"}\n");
+  groot::write_file_atomic(tmp / "meta/tasks.jsonl",
+                           "{\"task_index\": 0, \"task\": \"a\"}\n{\"task_index\": 0, \"task\": \"b\"}\n");
   EXPECT_ERROR_HAS(open_dataset(tmp.path), "task_index 0 appears more than once");
   groot::write_file_atomic(tmp / "meta/tasks.jsonl", "{\"task_index\": 0, \"task\": \"a\"}\n");
   Dataset ds = open_dataset(tmp.path);
@@ -214,7 +244,8 @@ TEST(LeRobotMeta, OpenDatasetErrors) {
 // --- modality config ------------------------------------------------------------------------------
 
 TEST(ModalityConfig, FrankaMcxExampleSaysWhatTheSeedSays) {
-  ModalityConfig c = load_modality_config(std::string(GROOT_SOURCE_DIR) + "/examples/modality/franka_mcx.yaml");
+  ModalityConfig c =
+      load_modality_config(std::string(GROOT_SOURCE_DIR) + "/examples/modality/franka_mcx.yaml");
   EXPECT_EQ(c.embodiment_tag, "new_embodiment");
   EXPECT_EQ(c.video.modality_keys, (std::vector<std::string>{"wrist", "table"}));
   EXPECT_EQ(c.video.delta_indices, std::vector<int>{0});
@@ -250,11 +281,12 @@ TEST(ModalityConfig, JsonAndYamlSpellings) {
   EXPECT_EQ(c.relative_action_keys(), std::vector<std::string>{"single_arm"});
   EXPECT_EQ(c.action_horizon(), 4);
   EXPECT_FALSE(c.video.present);
-  groot::write_file_atomic(tmp / "c.yaml",
-                           "action:\n  delta_indices: range(2, 8, 2)\n  modality_keys: [a]\n"
-                           "  action_configs:\n    - rep: RELATIVE\n      type: EEF\n      format: XYZ_ROT6D\n"
-                           "      state_key: 'eef'\n"
-                           "state: {delta_indices: [0], modality_keys: [eef], mean_std_embedding_keys: [eef]}\n");
+  groot::write_file_atomic(
+      tmp / "c.yaml",
+      "action:\n  delta_indices: range(2, 8, 2)\n  modality_keys: [a]\n"
+      "  action_configs:\n    - rep: RELATIVE\n      type: EEF\n      format: XYZ_ROT6D\n"
+      "      state_key: 'eef'\n"
+      "state: {delta_indices: [0], modality_keys: [eef], mean_std_embedding_keys: [eef]}\n");
   ModalityConfig y = load_modality_config(tmp / "c.yaml");
   EXPECT_EQ(y.action.delta_indices, (std::vector<int>{2, 4, 6}));
   EXPECT_EQ(y.action.action_configs[0].type, ActionType::kEef);
@@ -269,7 +301,9 @@ TEST(ModalityConfig, JsonAndYamlSpellings) {
 }
 
 TEST(ModalityConfig, BadConfigsExplainThemselves) {
-  auto parse = [](const std::string& s) { return parse_modality_config(parse_json_text(s, "cfg.json"), "cfg.json"); };
+  auto parse = [](const std::string& s) {
+    return parse_modality_config(parse_json_text(s, "cfg.json"), "cfg.json");
+  };
   EXPECT_ERROR_HAS(parse(R"({"vision": {}})"), "unknown top-level key \"vision\"");
   EXPECT_ERROR_HAS(parse(R"({"state": {"delta_indices": [0]}})"), "cfg.json: state: missing modality_keys");
   EXPECT_ERROR_HAS(parse(R"({"state": {"delta_indices": [0], "modality_keys": ["a"], "delta": 1}})"),
@@ -284,11 +318,15 @@ TEST(ModalityConfig, BadConfigsExplainThemselves) {
   EXPECT_ERROR_HAS(parse(R"({"action": {"delta_indices": [0], "modality_keys": ["a"],
                                         "action_configs": [{"rep": "relativ"}]}})"),
                    "cfg.json: action.action_configs[0].rep: unknown value \"relativ\"");
-  EXPECT_ERROR_HAS(parse(R"({"state": {"delta_indices": [0], "modality_keys": ["a"], "sin_cos_embedding_keys": ["b"]}})"),
-                   "embedding key \"b\" is not one of its modality_keys");
-  EXPECT_ERROR_HAS(parse(R"J({"action": {"delta_indices": "range(x)", "modality_keys": ["a"]}})J"), "bad range expression");
-  EXPECT_ERROR_HAS(parse(R"({"action": {"delta_indices": [-1, 0], "modality_keys": ["a"]}})"), "negative delta index -1");
-  EXPECT_ERROR_HAS(parse(R"({"embodiment_tag": "robot9000"})"), "embodiment_tag \"robot9000\" is not a GR00T N1.6 tag");
+  EXPECT_ERROR_HAS(
+      parse(R"({"state": {"delta_indices": [0], "modality_keys": ["a"], "sin_cos_embedding_keys": ["b"]}})"),
+      "embedding key \"b\" is not one of its modality_keys");
+  EXPECT_ERROR_HAS(parse(R"J({"action": {"delta_indices": "range(x)", "modality_keys": ["a"]}})J"),
+                   "bad range expression");
+  EXPECT_ERROR_HAS(parse(R"({"action": {"delta_indices": [-1, 0], "modality_keys": ["a"]}})"),
+                   "negative delta index -1");
+  EXPECT_ERROR_HAS(parse(R"({"embodiment_tag": "robot9000"})"),
+                   "embodiment_tag \"robot9000\" is not a GR00T N1.6 tag");
   EXPECT_ERROR_HAS(load_modality_config("/nonexistent/cfg.yaml"), "file not found");
   groot::test::TempDir tmp;
   groot::write_file_atomic(tmp / "bad.yaml", "state: [unclosed\n");
@@ -317,19 +355,22 @@ TEST(ModalityConfig, DefaultFromModalityJson) {
 TEST(ModalityConfig, ValidationAgainstDataset) {
   Dataset ds = open_dataset(fixture("gr00t_robot_sim_picknplace_v20"));
   auto check = [&](const std::string& s) {
-    validate_modality_config(parse_modality_config(parse_json_text(s, "cfg.json"), "cfg.json"), *ds.modality, ds.info,
-                             "meta/modality.json");
+    validate_modality_config(parse_modality_config(parse_json_text(s, "cfg.json"), "cfg.json"), *ds.modality,
+                             ds.info, "meta/modality.json");
   };
   EXPECT_ERROR_HAS(check(R"({"state": {"delta_indices": [0], "modality_keys": ["left_arm", "tail"]}})"),
                    "state key \"tail\" is not in meta/modality.json \"state\" (has: left_arm, left_hand");
   EXPECT_ERROR_HAS(check(R"({"video": {"delta_indices": [0], "modality_keys": ["wrist"]}})"),
                    "video key \"wrist\" is not in meta/modality.json \"video\" (has: ego_view)");
-  EXPECT_ERROR_HAS(check(R"({"language": {"delta_indices": [0], "modality_keys": ["annotation.human.task_description"]}})"),
-                   "needs \"human.task_description\" in meta/modality.json \"annotation\"");
-  EXPECT_ERROR_HAS(check(R"({"state": {"delta_indices": [0], "modality_keys": ["left_arm"]},
+  EXPECT_ERROR_HAS(
+      check(
+          R"({"language": {"delta_indices": [0], "modality_keys": ["annotation.human.task_description"]}})"),
+      "needs \"human.task_description\" in meta/modality.json \"annotation\"");
+  EXPECT_ERROR_HAS(
+      check(R"({"state": {"delta_indices": [0], "modality_keys": ["left_arm"]},
                             "action": {"delta_indices": [0, 1], "modality_keys": ["left_hand"],
                                        "action_configs": [{"rep": "relative", "type": "non_eef", "format": "default"}]}})"),
-                   "action \"left_hand\" is RELATIVE to state \"left_hand\", which is not one of the state modality_keys");
+      "action \"left_hand\" is RELATIVE to state \"left_hand\", which is not one of the state modality_keys");
   EXPECT_ERROR_HAS(check(R"({"state": {"delta_indices": [0], "modality_keys": ["left_arm"]},
                             "action": {"delta_indices": [0, 1], "modality_keys": ["left_hand"],
                                        "action_configs": [{"rep": "relative", "type": "non_eef", "format": "default",

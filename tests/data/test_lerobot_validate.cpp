@@ -19,7 +19,9 @@ using namespace groot::data;
 namespace fsys = std::filesystem;
 namespace pq = groot::pq;
 
-fsys::path fixture() { return groot::test::shared_dir() + "/fixtures/gr00t_robot_sim_picknplace_v20"; }
+fsys::path fixture() {
+  return groot::test::shared_dir() + "/fixtures/gr00t_robot_sim_picknplace_v20";
+}
 
 void copy_fixture(const fsys::path& dst, bool videos) {
   fsys::create_directories(dst);
@@ -65,7 +67,9 @@ TEST(LeRobotValidate, RobotSimFixturePassesWithWarnings) {
   EXPECT_TRUE(r.ok()) << r.format();
   EXPECT_EQ(r.episodes_checked, 5);
   EXPECT_EQ(r.frames_checked, 2096);
-  EXPECT_TRUE(has_issue(r, Issue::kWarning, "video feature \"observation.images.egoview\" has no video files")) << r.format();
+  EXPECT_TRUE(
+      has_issue(r, Issue::kWarning, "video feature \"observation.images.egoview\" has no video files"))
+      << r.format();
   EXPECT_TRUE(has_issue(r, Issue::kWarning, "timestamps that start at 0.05 s")) << r.format();
   if (groot::video::available()) {
     EXPECT_EQ(r.videos_checked, 5);
@@ -89,7 +93,8 @@ TEST(LeRobotValidate, MissingParquet) {
   fsys::remove(tmp / "data/chunk-000/episode_000002.parquet");
   ValidateReport r = validate_dataset(tmp.path, no_video());
   EXPECT_FALSE(r.ok());
-  EXPECT_TRUE(has_issue(r, Issue::kError, "data/chunk-000/episode_000002.parquet: missing (episode 2 in episodes.jsonl)"))
+  EXPECT_TRUE(has_issue(r, Issue::kError,
+                        "data/chunk-000/episode_000002.parquet: missing (episode 2 in episodes.jsonl)"))
       << r.format();
 }
 
@@ -103,7 +108,8 @@ TEST(LeRobotValidate, TruncatedVideo) {
   EXPECT_FALSE(r.ok());
   bool found = false;
   for (const auto& i : r.issues)
-    if (i.severity == Issue::kError && i.where == "videos/chunk-000/observation.images.ego_view/episode_000001.mp4")
+    if (i.severity == Issue::kError &&
+        i.where == "videos/chunk-000/observation.images.ego_view/episode_000001.mp4")
       found = true;
   EXPECT_TRUE(found) << r.format();
   EXPECT_EQ(r.errors(), 1) << r.format();  // only that file
@@ -131,9 +137,10 @@ TEST(LeRobotValidate, BrokenModalityRange) {
   groot::write_file_atomic(tmp / "meta/modality.json", m);
   ValidateReport r = validate_dataset(tmp.path, no_video());
   EXPECT_FALSE(r.ok());
-  EXPECT_TRUE(has_issue(r, Issue::kError,
-                        "meta/modality.json: state.waist: range [41:46) exceeds \"observation.state\", which has 44 "
-                        "values per row"))
+  EXPECT_TRUE(
+      has_issue(r, Issue::kError,
+                "meta/modality.json: state.waist: range [41:46) exceeds \"observation.state\", which has 44 "
+                "values per row"))
       << r.format();
 }
 
@@ -148,9 +155,10 @@ TEST(LeRobotValidate, NaNInjectedWithOurWriter) {
   });
   ValidateReport r = validate_dataset(tmp.path, no_video());
   EXPECT_FALSE(r.ok());
-  EXPECT_TRUE(has_issue(r, Issue::kError,
-                        "data/chunk-000/episode_000001.parquet: column \"action\" has 2 non-finite value(s); first at "
-                        "row 17 dim 5 (nan)"))
+  EXPECT_TRUE(has_issue(
+      r, Issue::kError,
+      "data/chunk-000/episode_000001.parquet: column \"action\" has 2 non-finite value(s); first at "
+      "row 17 dim 5 (nan)"))
       << r.format();
 }
 
@@ -160,20 +168,24 @@ TEST(LeRobotValidate, WrongTimestamps) {
   edit_episode(tmp.path, 0, [](pq::Table& t) { col(t, "timestamp").f64[100] += 0.01; });
   ValidateReport r = validate_dataset(tmp.path, no_video());
   EXPECT_FALSE(r.ok());
-  EXPECT_TRUE(has_issue(r, Issue::kError, "data/chunk-000/episode_000000.parquet: timestamp jumps from")) << r.format();
-  EXPECT_TRUE(has_issue(r, Issue::kError, "(row 100): step 0.06 s, expected 1/fps = 0.05 s (tolerance 0.0001 s)"))
+  EXPECT_TRUE(has_issue(r, Issue::kError, "data/chunk-000/episode_000000.parquet: timestamp jumps from"))
+      << r.format();
+  EXPECT_TRUE(
+      has_issue(r, Issue::kError, "(row 100): step 0.06 s, expected 1/fps = 0.05 s (tolerance 0.0001 s)"))
       << r.format();
 }
 
 TEST(LeRobotValidate, BadTaskIndex) {
   groot::test::TempDir tmp;
   copy_fixture(tmp.path, false);
-  edit_episode(tmp.path, 4, [](pq::Table& t) { col(t, "annotation.human.action.task_description").i64[7] = 99; });
+  edit_episode(tmp.path, 4,
+               [](pq::Table& t) { col(t, "annotation.human.action.task_description").i64[7] = 99; });
   ValidateReport r = validate_dataset(tmp.path, no_video());
   EXPECT_FALSE(r.ok());
-  EXPECT_TRUE(has_issue(r, Issue::kError,
-                        "data/chunk-000/episode_000004.parquet: column \"annotation.human.action.task_description\" row 7 "
-                        "has task index 99, which is not in meta/tasks.jsonl (6 tasks)"))
+  EXPECT_TRUE(has_issue(
+      r, Issue::kError,
+      "data/chunk-000/episode_000004.parquet: column \"annotation.human.action.task_description\" row 7 "
+      "has task index 99, which is not in meta/tasks.jsonl (6 tasks)"))
       << r.format();
 }
 
@@ -186,7 +198,8 @@ TEST(LeRobotValidate, LengthAndColumnProblems) {
   eps.replace(p, 13, "\"length\": 471");
   groot::write_file_atomic(tmp / "meta/episodes.jsonl", eps);
   edit_episode(tmp.path, 3, [](pq::Table& t) {
-    t.columns.erase(std::remove_if(t.columns.begin(), t.columns.end(), [](const pq::Column& c) { return c.name == "next.done"; }),
+    t.columns.erase(std::remove_if(t.columns.begin(), t.columns.end(),
+                                   [](const pq::Column& c) { return c.name == "next.done"; }),
                     t.columns.end());
     pq::Column& s = col(t, "observation.state");  // drop the last value of row 0: 43 values
     ASSERT_EQ(s.shape, pq::Shape::kList);
@@ -195,12 +208,17 @@ TEST(LeRobotValidate, LengthAndColumnProblems) {
   });
   ValidateReport r = validate_dataset(tmp.path, no_video());
   EXPECT_FALSE(r.ok());
-  EXPECT_TRUE(has_issue(r, Issue::kError, "episode_000001.parquet: has 470 rows but episodes.jsonl says length 471 for episode 1"))
+  EXPECT_TRUE(
+      has_issue(r, Issue::kError,
+                "episode_000001.parquet: has 470 rows but episodes.jsonl says length 471 for episode 1"))
       << r.format();
-  EXPECT_TRUE(has_issue(r, Issue::kError, "episode_000003.parquet: column \"next.done\" (declared in info.json) is missing"))
+  EXPECT_TRUE(has_issue(r, Issue::kError,
+                        "episode_000003.parquet: column \"next.done\" (declared in info.json) is missing"))
       << r.format();
-  EXPECT_TRUE(has_issue(r, Issue::kError, "column \"observation.state\" row 0 has 43 values, expected 44")) << r.format();
-  EXPECT_TRUE(has_issue(r, Issue::kWarning, "total_frames is 2096 but the episode lengths sum to 2097")) << r.format();
+  EXPECT_TRUE(has_issue(r, Issue::kError, "column \"observation.state\" row 0 has 43 values, expected 44"))
+      << r.format();
+  EXPECT_TRUE(has_issue(r, Issue::kWarning, "total_frames is 2096 but the episode lengths sum to 2097"))
+      << r.format();
 }
 
 TEST(LeRobotValidate, UnreadableMetaAndConfig) {

@@ -22,7 +22,9 @@ namespace {
 using namespace groot::data;
 namespace fsys = std::filesystem;
 
-std::string fixture(const std::string& name) { return groot::test::shared_dir() + "/fixtures/" + name; }
+std::string fixture(const std::string& name) {
+  return groot::test::shared_dir() + "/fixtures/" + name;
+}
 
 // A copy of the robot_sim fixture without videos (meta + data).
 void copy_robot_sim(const fsys::path& dst) {
@@ -61,7 +63,8 @@ TEST(StatsDataset, RobotSimReproducesUpstreamN16StatsByteForByte) {
     for (auto s = it.value().begin(); s != it.value().end(); ++s)
       for (size_t d = 0; d < s.value().size(); ++d) {
         double a = s.value()[d].get<double>(), b = n15[it.key()][s.key()][d].get<double>();
-        EXPECT_LE(std::fabs(a - b), 1e-5 * std::max(std::fabs(b), 1e-6)) << it.key() << "." << s.key() << "[" << d << "]";
+        EXPECT_LE(std::fabs(a - b), 1e-5 * std::max(std::fabs(b), 1e-6))
+            << it.key() << "." << s.key() << "[" << d << "]";
         ++compared;
       }
   EXPECT_EQ(compared, 6 * (44 + 44 + 1 + 1));
@@ -82,7 +85,8 @@ TEST(StatsDataset, RobotSimRelativeStatsMatchUpstreamGr1ByteForByte) {
   EXPECT_EQ(rs[0].horizon, 16);
   EXPECT_EQ(rs[0].dim, 7);
   EXPECT_EQ(rs[0].num_chunks, 2096 - 5 * 15);
-  std::string upstream = groot::read_file(fixture("gr00t_n16_meta_gr1_picknplace") + "/meta/relative_stats.json");
+  std::string upstream =
+      groot::read_file(fixture("gr00t_n16_meta_gr1_picknplace") + "/meta/relative_stats.json");
   EXPECT_EQ(dump_stats_json(relative_stats_to_json(rs)), upstream);
 }
 
@@ -182,18 +186,23 @@ TEST(StatsDataset, ErrorsNameTheProblem) {
   ModalityConfig eef = parse_modality_config(parse_json_text(R"J({
     "state": {"delta_indices": [0], "modality_keys": ["arm"]},
     "action": {"delta_indices": [0, 1], "modality_keys": ["arm"],
-               "action_configs": [{"rep": "relative", "type": "eef", "format": "xyz+rot6d"}]}})J", "eef.json"), "eef.json");
+               "action_configs": [{"rep": "relative", "type": "eef", "format": "xyz+rot6d"}]}})J",
+                                                             "eef.json"),
+                                             "eef.json");
   try {
     compute_relative_stats(ds, eef);
     FAIL() << "expected an error";
   } catch (const groot::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("EEF action \"arm\" are not supported"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("EEF action \"arm\" are not supported"), std::string::npos)
+        << e.what();
   }
   // Horizon longer than every episode.
   ModalityConfig longh = parse_modality_config(parse_json_text(R"J({
     "state": {"delta_indices": [0], "modality_keys": ["arm"]},
     "action": {"delta_indices": "range(30)", "modality_keys": ["arm"],
-               "action_configs": [{"rep": "relative", "type": "non_eef", "format": "default"}]}})J", "l.json"), "l.json");
+               "action_configs": [{"rep": "relative", "type": "non_eef", "format": "default"}]}})J",
+                                                               "l.json"),
+                                               "l.json");
   try {
     compute_relative_stats(ds, longh);
     FAIL() << "expected an error";
@@ -221,7 +230,8 @@ TEST(StatsDataset, ErrorsNameTheProblem) {
     compute_stats(e2);
     FAIL() << "expected an error";
   } catch (const groot::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("no parquet files match data/*/*.parquet"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("no parquet files match data/*/*.parquet"), std::string::npos)
+        << e.what();
   }
 }
 

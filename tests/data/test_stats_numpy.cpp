@@ -1,7 +1,8 @@
 // groot's numpy float32 emulation (data/stats.h) against real numpy 2.5 output (quantiles compared
-// after the float32 cast numpy 2 applies; numpy 1.26 parity is tested on the fixture in test_stats_dataset.cpp):
-// tests/data/golden/numpy_stats_f32.json was written by tools/gen_numpy_stats_golden.py (numpy 2.x
-// on the GPU machine) from the same deterministic inputs regenerated here. Bit-exact comparison.
+// after the float32 cast numpy 2 applies; numpy 1.26 parity is tested on the fixture in
+// test_stats_dataset.cpp): tests/data/golden/numpy_stats_f32.json was written by
+// tools/gen_numpy_stats_golden.py (numpy 2.x on the GPU machine) from the same deterministic inputs
+// regenerated here. Bit-exact comparison.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -30,7 +31,8 @@ std::vector<float> make(uint32_t seed, int64_t n, float offset) {
 }
 
 nlohmann::json golden() {
-  return nlohmann::json::parse(groot::read_file(std::string(GROOT_SOURCE_DIR) + "/tests/data/golden/numpy_stats_f32.json"));
+  return nlohmann::json::parse(
+      groot::read_file(std::string(GROOT_SOURCE_DIR) + "/tests/data/golden/numpy_stats_f32.json"));
 }
 
 TEST(StatsNumpy, InputsMatchGenerator) {
