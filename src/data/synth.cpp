@@ -124,8 +124,11 @@ Episode script_episode(const Options& o, int i) {
     double s = smoothstep(double(t - bound[k] + 1) / len);
     pos[t] = seg[k].a + (seg[k].b - seg[k].a) * s;
     yaw[t] = seg[k].ya + (seg[k].yb - seg[k].ya) * s;
-    // Gripper command: close from the close phase until the open phase starts.
-    cmd[t] = (k >= 2 && k < 6) ? -1.0 : 1.0;
+    // Gripper command actions[t] acts between t and t+1: "close" while the next frame is in the
+    // close/lift/transport/insert phases.
+    int kn = 0;
+    while (kn < 7 && std::min(t + 1, T - 1) >= bound[kn + 1]) ++kn;
+    cmd[t] = (kn >= 2 && kn < 6) ? -1.0 : 1.0;
     if (k < 2)
       width[t] = kOpen;
     else if (k == 2)
