@@ -452,9 +452,10 @@ Result run(const Options& opt) {
   if (!m.video.empty() && !video::available()) {
     std::string cams;
     for (auto& c : m.video) cams += (cams.empty() ? "" : ", ") + c.name;
-    fail("this groot was built without FFmpeg video support, so it cannot encode the cameras of mapping ", m.source,
-         " (", cams, "); rebuild with the FFmpeg development packages (see scripts/setup.sh) or use a mapping "
-         "without a 'video' section");
+    fail("video encoding is not available in this groot (FFmpeg: ", video::backend_description(),
+         "), so it cannot encode the cameras of mapping ", m.source, " (", cams,
+         "); rebuild with the FFmpeg development packages (see scripts/setup.sh) or use a mapping without a "
+         "'video' section");
   }
   const int fps = opt.fps > 0 ? opt.fps : (m.fps > 0 ? m.fps : 30);
   GROOT_CHECK(fps >= 1 && fps <= 1000, "convert: --fps must be in [1, 1000], got ", opt.fps);
