@@ -6,6 +6,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace groot::pq {
@@ -41,6 +42,11 @@ struct Column {
 struct Table {
   int64_t num_rows = 0;
   std::vector<Column> columns;
+  // Reader: the file's key-value metadata (e.g. "ARROW:schema", "huggingface", "pandas").
+  std::vector<std::pair<std::string, std::string>> metadata;
+  // read_schema only: top-level columns this codec cannot decode (structs, maps, nested lists,
+  // INT96, FIXED_LEN_BYTE_ARRAY), as "name: reason". read_table throws if asked for one.
+  std::vector<std::string> skipped_columns;
   const Column* find(const std::string& name) const;  // nullptr if absent
   const Column& at(const std::string& name) const;    // throws groot::Error naming the column
 };
@@ -48,7 +54,18 @@ struct Table {
 struct WriteOptions {
   Codec codec = Codec::kSnappy;
   int64_t row_group_rows = 1 << 20;  // rows per row group
+  bool data_page_v2 = false;         // DATA_PAGE_V2 instead of DATA_PAGE (v1)
+  int64_t page_bytes = 1 << 20;      // target uncompressed value bytes per data page
+  bool statistics = true;            // min/max/null_count per column chunk
+  // Also write the "huggingface" key ({"info": {"features": ...}}) as HF `datasets` (used by
+  // LeRobot v2.1) does: Value(dtype) for scalars, Sequence(Value, length) for lists.
+  bool huggingface_metadata = false;
+  // Extra key-value metadata (appended after ARROW:schema / huggingface).
+  std::vector<std::pair<std::string, std::string>> key_value_metadata;
 };
+
+// The JSON that huggingface_metadata writes (exposed for tests and the converter).
+std::string huggingface_metadata_json(const Table& table);
 
 // Writes atomically (temp file + rename). Throws groot::Error on inconsistent columns or IO.
 void write_table(const std::string& path, const Table& table, const WriteOptions& opt = {});
