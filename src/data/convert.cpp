@@ -82,7 +82,7 @@ int64_t check_term(const h5::File& f, const std::string& demo, const Term& t, in
     fail(where, ": shape ", h5::shape_str(info.shape), ", expected (T,) or (T, D)");
   if (info.shape[0] == 0) fail(where, ": empty demo (0 rows)");
   if (info.shape[0] != T)
-    fail(where, ": has ", info.shape[0], " rows but ", T_from, " has ", T, " (mismatched T)");
+    fail(where, ": has ", info.shape[0], " rows but ", T_from, " has ", T, " rows (mismatched T)");
   int64_t D = info.shape.size() == 2 ? info.shape[1] : 1;
   int64_t end = t.end < 0 ? D : t.end;
   if (t.start >= D || end > D)

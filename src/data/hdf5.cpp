@@ -523,7 +523,9 @@ void File::create_group(const std::string& obj) {
   Guard g;
   Id lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
   H5Pset_create_intermediate_group(lcpl, 1);
-  Id gid(H5Gcreate2(id_, norm(obj).c_str(), lcpl, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+  Id gcpl(H5Pcreate(H5P_GROUP_CREATE), H5Pclose);
+  H5Pset_obj_track_times(gcpl, 0);
+  Id gid(H5Gcreate2(id_, norm(obj).c_str(), lcpl, gcpl, H5P_DEFAULT), H5Gclose);
   if (!gid.ok()) fail(path_, ": cannot create group ", norm(obj), hdf5_detail());
 }
 
@@ -573,6 +575,7 @@ Dataset File::create_dataset(const std::string& obj, Type type, const std::vecto
     std::vector<hsize_t> dims(shape.begin(), shape.end());
     Id space(H5Screate_simple(int(dims.size()), dims.data(), nullptr), H5Sclose);
     Id dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+    H5Pset_obj_track_times(dcpl, 0);  // like h5py: no timestamps, so files are reproducible
     if (!chunk.empty()) {
       std::vector<hsize_t> cd(chunk.begin(), chunk.end());
       H5Pset_chunk(dcpl, int(cd.size()), cd.data());

@@ -225,7 +225,7 @@ TEST(Synth, DeterministicPerSeed) {
   synth::write_file(small((tmp / "2.hdf5").string(), true));
   std::ifstream f1(tmp / "1.hdf5", std::ios::binary), f2(tmp / "2.hdf5", std::ios::binary);
   std::string s1((std::istreambuf_iterator<char>(f1)), {}), s2((std::istreambuf_iterator<char>(f2)), {});
-  EXPECT_EQ(s1, s2);
+  EXPECT_TRUE(s1 == s2) << "files differ (sizes " << s1.size() << ", " << s2.size() << ")";
 }
 
 TEST(Synth, ActionsStateAndSceneAreConsistent) {
