@@ -1,8 +1,11 @@
 #include "data/hdf5.h"
 
 #include <hdf5.h>
+#include <zlib.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
@@ -247,7 +250,114 @@ void Dataset::read_impl(int64_t row0, int64_t n, int64_t mem_type, void* out) co
 
 void Dataset::read_rows(int64_t row0, int64_t n, float* out) const { read_impl(row0, n, H5T_NATIVE_FLOAT, out); }
 void Dataset::read_rows(int64_t row0, int64_t n, double* out) const { read_impl(row0, n, H5T_NATIVE_DOUBLE, out); }
-void Dataset::read_rows(int64_t row0, int64_t n, uint8_t* out) const { read_impl(row0, n, H5T_NATIVE_UINT8, out); }
+void Dataset::read_rows(int64_t row0, int64_t n, uint8_t* out) const {
+  if (direct_u8_)
+    read_direct_u8(row0, n, out);
+  else
+    read_impl(row0, n, H5T_NATIVE_UINT8, out);
+}
+
+void Dataset::read_direct_u8(int64_t row0, int64_t n, uint8_t* out) const {
+  const auto& shp = info_.shape;
+  const auto& ch = info_.chunk;
+  const size_t rank = shp.size();
+  GROOT_CHECK(row0 >= 0 && n >= 0 && row0 + n <= shp[0], file_, ": ", path_, ": rows [", row0, ", ", row0 + n,
+              ") out of range for shape ", shape_str(shp));
+  if (n == 0) return;
+  const bool deflate = !info_.filters.empty();
+  int64_t chunk_bytes = 1;
+  for (int64_t c : ch) chunk_bytes *= c;
+  // Row-major strides of the output block [n, shp[1], ..., shp[r-1]] and of one chunk.
+  std::vector<int64_t> ostride(rank, 1), cstride(rank, 1);
+  for (size_t d = rank - 1; d > 0; --d) {
+    ostride[d - 1] = ostride[d] * shp[d];
+    cstride[d - 1] = cstride[d] * ch[d];
+  }
+  std::vector<int64_t> grid(rank, 1);  // chunks per dim (dims >= 1)
+  for (size_t d = 1; d < rank; ++d) grid[d] = (shp[d] + ch[d] - 1) / ch[d];
+  std::vector<uint8_t> raw, chunk(static_cast<size_t>(chunk_bytes));
+  std::vector<hsize_t> off(rank, 0);
+  std::vector<int64_t> gi(rank, 0);
+  for (int64_t cr = row0 / ch[0]; cr * ch[0] < row0 + n; ++cr) {
+    std::fill(gi.begin(), gi.end(), 0);
+    while (true) {
+      off[0] = hsize_t(cr * ch[0]);
+      for (size_t d = 1; d < rank; ++d) off[d] = hsize_t(gi[d] * ch[d]);
+      // Raw chunk bytes (HDF5 lock held only for the IO).
+      uint32_t mask = 0;
+      hsize_t nbytes = 0;
+      bool have = false;
+      {
+        Guard g;
+        if (H5Dget_chunk_storage_size(id_, off.data(), &nbytes) < 0) {
+          H5Eclear2(H5E_DEFAULT);
+          nbytes = 0;  // never written: fill value
+        }
+        if (nbytes > 0) {
+          raw.resize(size_t(nbytes));
+          if (H5Dread_chunk(id_, H5P_DEFAULT, off.data(), &mask, raw.data()) < 0) {
+            std::string d = hdf5_detail();
+            fail(file_, ": cannot read a chunk of ", path_, " at row ", off[0], d);
+          }
+          have = true;
+        }
+      }
+      if (!have) {
+        std::fill(chunk.begin(), chunk.end(), uint8_t(0));
+      } else if (deflate && !(mask & 1u)) {
+        uLongf len = uLongf(chunk_bytes);
+        int zr = ::uncompress(chunk.data(), &len, raw.data(), uLong(raw.size()));
+        if (zr != Z_OK || int64_t(len) != chunk_bytes)
+          fail(file_, ": corrupt gzip chunk in ", path_, " at row ", off[0], " (zlib error ", zr, ")");
+      } else {
+        if (int64_t(raw.size()) != chunk_bytes)
+          fail(file_, ": chunk of ", path_, " at row ", off[0], " has ", raw.size(), " bytes, expected ", chunk_bytes);
+        chunk.swap(raw);
+      }
+      // Copy the part of this chunk that lies inside rows [row0, row0+n) and inside the dataset.
+      std::vector<int64_t> lo(rank), hi(rank);
+      lo[0] = std::max<int64_t>(row0, int64_t(off[0]));
+      hi[0] = std::min<int64_t>(row0 + n, int64_t(off[0]) + ch[0]);
+      for (size_t d = 1; d < rank; ++d) {
+        lo[d] = int64_t(off[d]);
+        hi[d] = std::min<int64_t>(shp[d], int64_t(off[d]) + ch[d]);
+      }
+      const int64_t run = hi[rank - 1] - lo[rank - 1];
+      std::vector<int64_t> idx(lo.begin(), lo.end());
+      while (true) {
+        int64_t o = (idx[0] - row0) * ostride[0], c = (idx[0] - int64_t(off[0])) * cstride[0];
+        for (size_t d = 1; d < rank; ++d) {
+          o += idx[d] * ostride[d];
+          c += (idx[d] - int64_t(off[d])) * cstride[d];
+        }
+        std::memcpy(out + o, chunk.data() + c, size_t(run));
+        // Next index over dims [0, rank-1) (the last dim is the contiguous run).
+        size_t d = rank - 1;
+        while (d > 0) {
+          --d;
+          if (++idx[d] < hi[d]) break;
+          idx[d] = lo[d];
+          if (d == 0) goto copied;
+        }
+        if (rank == 1) break;
+      }
+    copied:
+      if (chunk.size() != size_t(chunk_bytes)) chunk.resize(size_t(chunk_bytes));
+      // Next chunk in dims >= 1.
+      size_t d = rank;
+      bool done = true;
+      while (d > 1) {
+        --d;
+        if (++gi[d] < grid[d]) {
+          done = false;
+          break;
+        }
+        gi[d] = 0;
+      }
+      if (done) break;
+    }
+  }
+}
 void Dataset::read_rows(int64_t row0, int64_t n, int64_t* out) const { read_impl(row0, n, H5T_NATIVE_INT64, out); }
 
 void Dataset::write_impl(int64_t row0, int64_t n, int64_t mem_type, const void* in) {
@@ -516,6 +626,10 @@ Dataset File::dataset(const std::string& obj) const {
            ") which this libhdf5 cannot decode");
     }
   }
+  // Fast path for Isaac Lab camera datasets: chunked uint8, no filter or deflate only.
+  const auto& fl = ds.info_.filters;
+  ds.direct_u8_ = ds.info_.type == Type::kUInt8 && ds.info_.chunked && !ds.info_.shape.empty() &&
+                  (fl.empty() || (fl.size() == 1 && fl[0] == "deflate")) && std::getenv("GROOT_HDF5_NO_DIRECT") == nullptr;
   return ds;
 }
 

@@ -12,7 +12,10 @@
 // Every failure throws groot::Error naming the file and the object path ("/data/demo_3/obs/eef_pos")
 // plus HDF5's own innermost message. HDF5's automatic error printing is switched off.
 // Thread safety: calls are serialised through one process-wide mutex unless the linked libhdf5 is
-// a thread-safe build (Debian's is), in which case HDF5 serialises internally.
+// a thread-safe build (Debian's is), in which case HDF5 serialises internally. Because HDF5 holds
+// its global lock while it decompresses, uint8 datasets stored chunked with deflate only (Isaac Lab's
+// camera layout) are read as raw chunks (H5Dread_chunk) and inflated with zlib OUTSIDE the lock, so
+// parallel episode workers decompress in parallel.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -65,6 +68,8 @@ class Dataset {
  private:
   friend class File;
   void read_impl(int64_t row0, int64_t n, int64_t mem_type, void* out) const;
+  void read_direct_u8(int64_t row0, int64_t n, uint8_t* out) const;
+  bool direct_u8_ = false;  // uint8, chunked, deflate-only: raw chunks + inflate outside HDF5
   void write_impl(int64_t row0, int64_t n, int64_t mem_type, const void* in);
   int64_t id_ = -1;
   DatasetInfo info_;

@@ -334,7 +334,7 @@ TEST(Convert, KillDashNineLeavesNoDatasetAndRerunWorks) {
   TempDir tmp;
   fs::path in = tmp / "big.hdf5", out = tmp / "ds", old = tmp / "old";
   auto r = run_groot("synth -q --output " + q(in) +
-                     " --demos 8 --min-length 150 --max-length 150 --height 120 --width 160 --seed 9");
+                     " --demos 6 --min-length 100 --max-length 100 --height 96 --width 128 --seed 9");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   auto start_and_kill = [&](const fs::path& target, const std::string& extra) {
     auto bg = run_cmd(groot::test::groot_binary() + " convert --jobs 1 --hdf5 " + q(in) + " --output " + q(target) +
@@ -365,10 +365,10 @@ TEST(Convert, KillDashNineLeavesNoDatasetAndRerunWorks) {
   // Reruns succeed and clean up the dead runs' staging folders.
   r = run_groot("convert -q --hdf5 " + q(in) + " --output " + q(out));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_EQ(read_json(out / "meta/info.json")["total_episodes"], 8);
+  EXPECT_EQ(read_json(out / "meta/info.json")["total_episodes"], 6);
   r = run_groot("convert -q --overwrite --hdf5 " + q(in) + " --output " + q(old));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_EQ(read_json(old / "meta/info.json")["total_episodes"], 8);
+  EXPECT_EQ(read_json(old / "meta/info.json")["total_episodes"], 6);
   EXPECT_EQ(leftovers(tmp.path), 0);
 }
 
