@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <exception>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -325,6 +326,13 @@ struct Ctx {
   std::atomic<bool>* stop;
 };
 
+void write_plain(const fs::path& path, const std::string& bytes) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f.write(bytes.data(), std::streamsize(bytes.size()));
+  f.close();
+  if (!f) fail("cannot write ", path.string());
+}
+
 EpisodeOut run_episode(const Ctx& cx, const Plan& p) {
   const h5::File& f = (*cx.files)[size_t(p.file)];
   const Layout& L = *cx.lay;
@@ -379,7 +387,9 @@ EpisodeOut run_episode(const Ctx& cx, const Plan& p) {
   tab.columns.push_back(std::move(ei));
   tab.columns.push_back(std::move(ix));
   tab.columns.push_back(std::move(ti));
-  pq::write_table((cx.root / parquet_rel(p.episode)).string(), tab);
+  // Plain write: the staging folder already makes the dataset appear atomically, so no per-file
+  // temp + fsync + rename here (that costs more than the encoding for short episodes).
+  write_plain(cx.root / parquet_rel(p.episode), pq::write_table_to_string(tab));
 
   // --- cameras -> mp4, streamed in row blocks
   for (size_t c = 0; c < cx.m->video.size(); ++c) {

@@ -435,3 +435,56 @@ TEST(ConvertLib, OverwriteReplacesOnlyWhenComplete) {
   EXPECT_EQ(leftovers(tmp.path), 0);
 }
 
+
+TEST(ConvertLib, ChunksOf1000Episodes) {
+  // 1001 tiny camera-less demos: episode 1000 goes to chunk-001.
+  TempDir tmp;
+  fs::path in = tmp / "many.hdf5", out = tmp / "ds";
+  {
+    h5::File f = h5::File::create(in.string());
+    std::vector<float> a(3 * 7, 0.25f), p(3 * 3, 0.5f);
+    for (int i = 0; i < 1001; ++i) {
+      std::string g = "data/demo_" + std::to_string(i);
+      f.create_group(g + "/obs");
+      f.create_dataset(g + "/actions", h5::Type::kFloat32, {3, 7}).write_rows(0, 3, a.data());
+      f.create_dataset(g + "/obs/eef_pos", h5::Type::kFloat32, {3, 3}).write_rows(0, 3, p.data());
+    }
+    f.close();
+  }
+  { std::ofstream(tmp / "m.json") << R"({"task": "t", "state": [{"name": "pos", "key": "obs/eef_pos"}],
+                                        "action": [{"name": "all", "key": "actions"}]})"; }
+  auto o = opts(in, out);
+  o.mapping_path = (tmp / "m.json").string();
+  auto t0 = std::chrono::steady_clock::now();
+  ASSERT_EQ(convert_err(o), "");
+  std::printf("convert of 1001 episodes: %.2f s\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  json info = read_json(out / "meta/info.json");
+  EXPECT_EQ(info["total_episodes"], 1001);
+  EXPECT_EQ(info["total_chunks"], 2);
+  EXPECT_TRUE(fs::exists(out / "data/chunk-000/episode_000999.parquet"));
+  EXPECT_FALSE(fs::exists(out / "data/chunk-000/episode_001000.parquet"));
+  pq::Table t = pq::read_table((out / "data/chunk-001/episode_001000.parquet").string());
+  EXPECT_EQ(t.at("episode_index").i64[0], 1000);
+  EXPECT_EQ(t.at("index").i64[0], 3000);
+  EXPECT_EQ(read_json(out / "meta/info.json")["features"]["observation.state"]["names"], json({"pos_0", "pos_1", "pos_2"}));
+}
+
+TEST(ConvertLib, Av1OnRequest) {
+  TempDir tmp;
+  fs::path in = tmp / "d.hdf5", out = tmp / "ds";
+  auto so = synth_opts(in, 2, false);
+  so.demos = 1;
+  so.min_length = so.max_length = 12;
+  groot::synth::write_file(so);
+  auto o = opts(in, out);
+  o.codec = "av1";
+  o.crf = 30;
+  o.preset = "8";
+  ASSERT_EQ(convert_err(o), "");
+  json info = read_json(out / "meta/info.json");
+  EXPECT_EQ(info["features"]["observation.images.wrist"]["info"]["video.codec"], "av1");
+  auto vi = groot::video::probe((out / "videos/chunk-000/observation.images.wrist/episode_000000.mp4").string());
+  EXPECT_EQ(vi.codec, "av1");
+  EXPECT_EQ(vi.num_frames, 12);
+  EXPECT_EQ(vi.pix_fmt, "yuv420p");
+}
