@@ -1,6 +1,7 @@
 // groot bench convert: converts a synthetic Isaac Lab file (>= 50 demos x ~300 frames x 2 cameras
 // 240x320 by default, or --hdf5) and prints demos/s, frames/s and MB/s; with --seed-script, also
 // times the Python seed converter (tools/seed_convert.py) on the same file and prints the ratio.
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,6 +26,13 @@ int64_t dir_bytes(const fs::path& p) {
   for (auto& e : fs::recursive_directory_iterator(p, ec))
     if (e.is_regular_file(ec)) n += int64_t(e.file_size(ec));
   return n;
+}
+
+// CPU seconds (user + sys) of this process or of its waited-for children.
+double cpu_seconds(int who) {
+  rusage ru{};
+  ::getrusage(who, &ru);
+  return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + 1e-6 * double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 }
 
 int run(int argc, char** argv) {
@@ -79,25 +87,37 @@ int run(int argc, char** argv) {
     double in_mb = double(fs::file_size(hdf5)) / 1e6;
     co.inputs = {hdf5};
     co.output = (wd / "groot_out").string();
+    double la0[3] = {0, 0, 0};
+    if (::getloadavg(la0, 3) == 3) std::printf("load average at the start: %.2f %.2f %.2f\n", la0[0], la0[1], la0[2]);
+    std::fflush(stdout);
+    double cpu0 = cpu_seconds(RUSAGE_SELF);
     auto r = groot::convert::run(co);
+    double cpu = cpu_seconds(RUSAGE_SELF) - cpu0;
     double out_mb = double(dir_bytes(r.output)) / 1e6;
     std::printf("input: %s (%.1f MB on disk)\n", hdf5.c_str(), in_mb);
     std::printf("groot convert (jobs=%d, %s crf %d preset %s): %d demos, %lld frames in %.2f s\n", co.jobs, co.codec.c_str(),
                 co.crf, co.preset.c_str(), r.episodes, (long long)r.frames, r.seconds);
     std::printf("  %.2f demos/s  %.1f frames/s  %.1f MB/s decoded input  %.1f MB/s file input  (output %.1f MB)\n",
                 r.episodes / r.seconds, r.frames / r.seconds, r.raw_bytes / 1e6 / r.seconds, in_mb / r.seconds, out_mb);
+    std::printf("  CPU time %.2f s (user+sys)\n", cpu);
+    std::fflush(stdout);
     if (!seed_script.empty()) {
       fs::path sout = wd / "seed_out";
       std::string cmd = python + " '" + seed_script + "' --hdf5 '" + hdf5 + "' --output '" + sout.string() + "'";
       auto t0 = std::chrono::steady_clock::now();
+      double ccpu0 = cpu_seconds(RUSAGE_CHILDREN);
       int rc = std::system(cmd.c_str());
       double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      double ccpu = cpu_seconds(RUSAGE_CHILDREN) - ccpu0;
       if (rc != 0) groot::fail("seed converter failed (exit ", WIFEXITED(rc) ? WEXITSTATUS(rc) : rc, "): ", cmd);
       std::printf("seed converter (python, parquet write = no-op): %d demos, %lld frames in %.2f s\n", r.episodes,
                   (long long)r.frames, s);
       std::printf("  %.2f demos/s  %.1f frames/s  %.1f MB/s file input\n", r.episodes / s, r.frames / s, in_mb / s);
-      std::printf("speedup groot/seed: %.1fx\n", s / r.seconds);
+      std::printf("  CPU time %.2f s (user+sys, python + ffmpeg)\n", ccpu);
+      std::printf("speedup groot/seed: %.1fx wall clock, %.1fx CPU time\n", s / r.seconds, ccpu / cpu);
     }
+    double la[3] = {0, 0, 0};
+    if (::getloadavg(la, 3) == 3) std::printf("load average at the end: %.2f %.2f %.2f\n", la[0], la[1], la[2]);
     if (keep) std::printf("kept: %s\n", wd.string().c_str());
     return 0;
   });
