@@ -322,26 +322,42 @@ void Dataset::read_direct_u8(int64_t row0, int64_t n, uint8_t* out) const {
         lo[d] = int64_t(off[d]);
         hi[d] = std::min<int64_t>(shp[d], int64_t(off[d]) + ch[d]);
       }
+      // Copy loop: the last dim is a contiguous run; the second-to-last dim is walked with both strides
+      // in a tight loop (Isaac Lab chunks end in 1 channel, so runs are often 1 byte long).
       const int64_t run = hi[rank - 1] - lo[rank - 1];
-      std::vector<int64_t> idx(lo.begin(), lo.end());
-      while (true) {
-        int64_t o = (idx[0] - row0) * ostride[0], c = (idx[0] - int64_t(off[0])) * cstride[0];
-        for (size_t d = 1; d < rank; ++d) {
-          o += idx[d] * ostride[d];
-          c += (idx[d] - int64_t(off[d])) * cstride[d];
+      if (rank == 1) {
+        std::memcpy(out + (lo[0] - row0), chunk.data() + (lo[0] - int64_t(off[0])), size_t(run));
+      } else {
+        const size_t inner = rank - 2;  // dim walked in the tight loop
+        const int64_t os = ostride[inner], cs = cstride[inner], cnt = hi[inner] - lo[inner];
+        std::vector<int64_t> idx(lo.begin(), lo.end());
+        while (true) {
+          int64_t o = (idx[0] - row0) * ostride[0], c = (idx[0] - int64_t(off[0])) * cstride[0];
+          for (size_t d = 1; d < rank; ++d) {
+            o += idx[d] * ostride[d];
+            c += (idx[d] - int64_t(off[d])) * cstride[d];
+          }
+          uint8_t* dst = out + o;
+          const uint8_t* src = chunk.data() + c;
+          if (run == 1) {
+            for (int64_t k = 0; k < cnt; ++k) dst[k * os] = src[k * cs];
+          } else {
+            for (int64_t k = 0; k < cnt; ++k) std::memcpy(dst + k * os, src + k * cs, size_t(run));
+          }
+          // Next index over dims [0, inner).
+          size_t d = inner;
+          bool more = false;
+          while (d > 0) {
+            --d;
+            if (++idx[d] < hi[d]) {
+              more = true;
+              break;
+            }
+            idx[d] = lo[d];
+          }
+          if (!more) break;
         }
-        std::memcpy(out + o, chunk.data() + c, size_t(run));
-        // Next index over dims [0, rank-1) (the last dim is the contiguous run).
-        size_t d = rank - 1;
-        while (d > 0) {
-          --d;
-          if (++idx[d] < hi[d]) break;
-          idx[d] = lo[d];
-          if (d == 0) goto copied;
-        }
-        if (rank == 1) break;
       }
-    copied:
       if (chunk.size() != size_t(chunk_bytes)) chunk.resize(size_t(chunk_bytes));
       // Next chunk in dims >= 1.
       size_t d = rank;
