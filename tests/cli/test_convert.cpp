@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "data/convert.h"
 #include "data/hdf5.h"
 #include "data/parquet.h"
 #include "data/synth.h"
@@ -333,9 +334,18 @@ TEST(Convert, CliReportsErrorsWithExitCode) {
 TEST(Convert, KillDashNineLeavesNoDatasetAndRerunWorks) {
   TempDir tmp;
   fs::path in = tmp / "big.hdf5", out = tmp / "ds", old = tmp / "old";
-  auto r = run_groot("synth -q --output " + q(in) +
-                     " --demos 6 --min-length 100 --max-length 100 --height 96 --width 128 --seed 9");
-  ASSERT_EQ(r.exit_code, 0) << r.output;
+  {
+    groot::synth::Options so;  // in-process: every groot start loads LibTorch (seconds on a busy machine)
+    so.output = in.string();
+    so.demos = 6;
+    so.min_length = so.max_length = 100;
+    so.height = 96;
+    so.width = 128;
+    so.seed = 9;
+    so.quiet = true;
+    groot::synth::write_file(so);
+  }
+  groot::test::CmdResult r;
   auto start_and_kill = [&](const fs::path& target, const std::string& extra) {
     auto bg = run_cmd(groot::test::groot_binary() + " convert --jobs 1 --hdf5 " + q(in) + " --output " + q(target) +
                       extra + " > " + q(tmp / "log.txt") + " 2>&1 & echo $!");
@@ -343,7 +353,7 @@ TEST(Convert, KillDashNineLeavesNoDatasetAndRerunWorks) {
     // Wait until the first episode file exists in the staging folder, then kill -9.
     fs::path staging = tmp / ("." + target.filename().string() + ".staging-" + std::to_string(pid));
     bool seen = false;
-    for (int i = 0; i < 2000 && !seen; ++i) {
+    for (int i = 0; i < 6000 && !seen; ++i) {
       seen = fs::exists(staging / "data/chunk-000/episode_000000.parquet");
       if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
@@ -356,8 +366,21 @@ TEST(Convert, KillDashNineLeavesNoDatasetAndRerunWorks) {
   EXPECT_FALSE(fs::exists(out)) << "a killed run must not leave a dataset-looking folder";
 
   // An existing dataset survives a killed --overwrite run unchanged.
-  ASSERT_EQ(run_groot(synth_small(tmp / "small.hdf5", 1, false)).exit_code, 0);
-  ASSERT_EQ(run_groot("convert -q --hdf5 " + q(tmp / "small.hdf5") + " --output " + q(old)).exit_code, 0);
+  {
+    groot::synth::Options so;
+    so.output = (tmp / "small.hdf5").string();
+    so.demos = 2;
+    so.min_length = so.max_length = 10;
+    so.height = 32;
+    so.width = 32;
+    so.quiet = true;
+    groot::synth::write_file(so);
+    groot::convert::Options co;
+    co.inputs = {so.output};
+    co.output = old.string();
+    co.quiet = true;
+    groot::convert::run(co);
+  }
   std::string before = groot::test::run_cmd("cat " + q(old / "meta/info.json") + " " + q(old / "meta/episodes.jsonl")).output;
   start_and_kill(old, " --overwrite");
   EXPECT_EQ(groot::test::run_cmd("cat " + q(old / "meta/info.json") + " " + q(old / "meta/episodes.jsonl")).output, before);
