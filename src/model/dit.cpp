@@ -171,7 +171,12 @@ using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
 struct BlockCheckpoint : torch::autograd::Function<BlockCheckpoint> {
-  // inputs = [x, temb, ctx (or empty), key_mask (or empty), params...]
+  // inputs = [x, temb, (ctx, key_mask if blk->cross), params...] (no undefined tensors allowed)
+  static torch::Tensor run(BasicTransformerBlockImpl* blk, const CrossKV* kv, const variable_list& in) {
+    if (blk->cross) return blk->forward(in[0], in[1], in[2], in[3], kv);
+    return blk->forward(in[0], in[1], torch::Tensor(), torch::Tensor(), nullptr);
+  }
+
   static variable_list forward(AutogradContext* ctx, BasicTransformerBlockImpl* blk, const CrossKV* kv,
                                at::TensorList inputs) {
     ctx->saved_data["blk"] = reinterpret_cast<int64_t>(blk);
@@ -179,10 +184,12 @@ struct BlockCheckpoint : torch::autograd::Function<BlockCheckpoint> {
     ctx->saved_data["n"] = int64_t(inputs.size());
     auto dev = inputs[0].device();
     if (blk->is_training() && blk->dropout > 0) {
-      ctx->saved_data["rng"] = at::globalContext().defaultGenerator(dev).get_state();
+      auto gen = at::globalContext().defaultGenerator(dev);
+      std::lock_guard<std::mutex> lock(gen.mutex());
+      ctx->saved_data["rng"] = gen.get_state();
     }
     ctx->save_for_backward(inputs.vec());
-    return {blk->forward(inputs[0], inputs[1], inputs[2], inputs[3], kv)};
+    return {run(blk, kv, inputs.vec())};
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grad_out) {
@@ -190,20 +197,24 @@ struct BlockCheckpoint : torch::autograd::Function<BlockCheckpoint> {
     auto* kv = reinterpret_cast<const CrossKV*>(ctx->saved_data["kv"].toInt());
     auto saved = ctx->get_saved_variables();
     variable_list in;
-    for (auto& t : saved) in.push_back(t.defined() ? t.detach().requires_grad_(t.is_floating_point()) : t);
+    for (auto& t : saved) in.push_back(t.defined() ? t.detach().requires_grad_(t.requires_grad()) : t);
     torch::Tensor out;
     {
       torch::AutoGradMode enable(true);
       auto dev = in[0].device();
       if (ctx->saved_data.count("rng")) {
         auto gen = at::globalContext().defaultGenerator(dev);
+        torch::Tensor now;
+        {
+          std::lock_guard<std::mutex> lock(gen.mutex());
+          now = gen.get_state();
+          gen.set_state(ctx->saved_data["rng"].toTensor());
+        }
+        out = run(blk, kv, in);  // dropout takes the generator lock itself
         std::lock_guard<std::mutex> lock(gen.mutex());
-        auto now = gen.get_state();
-        gen.set_state(ctx->saved_data["rng"].toTensor());
-        out = blk->forward(in[0], in[1], in[2], in[3], kv);
         gen.set_state(now);
       } else {
-        out = blk->forward(in[0], in[1], in[2], in[3], kv);
+        out = run(blk, kv, in);
       }
     }
     // Parameters were passed as inputs, so their grads come back through this node.
@@ -281,7 +292,11 @@ torch::Tensor DiTImpl::forward(const torch::Tensor& hidden_in, const torch::Tens
       if (kv) bkv = &(*kv)[i];
     }
     if (ckpt) {
-      std::vector<torch::Tensor> in{hidden, temb, ctx, mask};
+      std::vector<torch::Tensor> in{hidden, temb};
+      if (blk->cross) {
+        in.push_back(ctx);
+        in.push_back(mask);
+      }
       for (auto& p : blk->parameters()) in.push_back(p);
       hidden = BlockCheckpoint::apply(blk.get(), bkv, at::TensorList(in))[0];
     } else {

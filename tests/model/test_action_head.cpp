@@ -9,6 +9,7 @@
 #include "model/parity.h"
 #include "model/safetensors_torch.h"
 #include "test_util.h"
+#include "util/error.h"
 
 using namespace groot::model;
 
