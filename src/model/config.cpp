@@ -167,8 +167,8 @@ void Gr00tN1d6Config::validate() const {
               ": image_token_index ", eagle.image_token_index, " outside the vocabulary (", t.vocab_size, ")");
   GROOT_CHECK(backbone_embedding_dim == t.hidden_size, s, ": backbone_embedding_dim ", backbone_embedding_dim,
               " != text hidden_size ", t.hidden_size);
-  GROOT_CHECK(tune_top_llm_layers >= 0 && tune_top_llm_layers <= select_layer, s, ": tune_top_llm_layers ",
-              tune_top_llm_layers, " must be in [0, select_layer=", select_layer, "]");
+  // More than select_layer means all kept layers (upstream slices layers[-N:]).
+  GROOT_CHECK(tune_top_llm_layers >= 0, s, ": tune_top_llm_layers ", tune_top_llm_layers, " must be >= 0");
   GROOT_CHECK(backbone_model_type == "eagle", s, ": backbone_model_type '", backbone_model_type,
               "' not supported (eagle)");
   pos(diffusion_model_cfg.num_layers, "diffusion_model_cfg.num_layers");
