@@ -82,6 +82,52 @@ ActionHeadConfig ActionHeadConfig::from_json(const nlohmann::json& j) {
   return c;
 }
 
+ActionHeadConfig ActionHeadConfig::from_config(const groot::Gr00tN1d6Config& g) {
+  ActionHeadConfig c;
+  c.backbone_embedding_dim = g.backbone_embedding_dim;
+  c.input_embedding_dim = g.input_embedding_dim;
+  c.hidden_size = g.hidden_size;
+  c.max_state_dim = g.max_state_dim;
+  c.max_action_dim = g.max_action_dim;
+  c.action_horizon = g.action_horizon;
+  c.max_num_embodiments = g.max_num_embodiments;
+  c.max_seq_len = g.max_seq_len;
+  c.add_pos_embed = g.add_pos_embed;
+  c.use_vlln = g.use_vlln;
+  c.use_alternate_vl_dit = g.use_alternate_vl_dit;
+  c.num_inference_timesteps = g.num_inference_timesteps;
+  c.num_timestep_buckets = g.num_timestep_buckets;
+  c.noise_beta_alpha = g.noise_beta_alpha;
+  c.noise_beta_beta = g.noise_beta_beta;
+  c.noise_s = g.noise_s;
+  c.state_dropout_prob = g.state_dropout_prob;
+  c.state_additive_noise_scale = g.state_additive_noise_scale;
+  c.tune_projector = g.tune_projector;
+  c.tune_diffusion_model = g.tune_diffusion_model;
+  c.tune_vlln = g.tune_vlln;
+  const auto& d = g.diffusion_model_cfg;
+  c.dit.num_layers = d.num_layers;
+  c.dit.num_heads = d.num_attention_heads;
+  c.dit.head_dim = d.attention_head_dim;
+  c.dit.output_dim = d.output_dim;
+  c.dit.dropout = d.dropout;
+  c.dit.final_dropout = d.final_dropout;
+  c.dit.interleave_self_attention = d.interleave_self_attention;
+  c.dit.attend_text_every_n_blocks = g.attend_text_every_n_blocks;
+  c.dit.cross_attention_dim = g.backbone_embedding_dim;
+  GROOT_CHECK(d.norm_type == "ada_norm", g.source, ": diffusion_model_cfg.norm_type \"", d.norm_type,
+              "\" is not supported (only ada_norm)");
+  GROOT_CHECK(d.positional_embeddings.empty(), g.source, ": diffusion_model_cfg.positional_embeddings \"",
+              d.positional_embeddings, "\" is not supported (N1.6 uses null)");
+  GROOT_CHECK(c.use_alternate_vl_dit, g.source, ": use_alternate_vl_dit=false (plain DiT) is not supported");
+  GROOT_CHECK(c.dit.interleave_self_attention, g.source, ": AlternateVLDiT requires interleave_self_attention");
+  GROOT_CHECK(c.dit.inner_dim() == c.input_embedding_dim, g.source, ": heads*head_dim ", c.dit.inner_dim(),
+              " != input_embedding_dim ", c.input_embedding_dim);
+  GROOT_CHECK(c.dit.output_dim == c.hidden_size, g.source, ": diffusion_model_cfg.output_dim ", c.dit.output_dim,
+              " != hidden_size ", c.hidden_size);
+  return c;
+}
+
 // ---------------------------------------------------------------------------------------------
 Embodiment Embodiment::from_ids(const torch::Tensor& ids, int64_t num_embodiments, torch::Device device) {
   GROOT_CHECK(ids.defined() && ids.dim() == 1 && ids.size(0) > 0, "embodiment_id must be a non-empty [B] tensor");
@@ -99,24 +145,27 @@ Embodiment Embodiment::from_ids(const torch::Tensor& ids, int64_t num_embodiment
   return e;
 }
 
-CategorySpecificLinearImpl::CategorySpecificLinearImpl(int64_t E, int64_t in, int64_t out) {
-  W = register_parameter("W", 0.02 * torch::randn({E, in, out}));
-  b = register_parameter("b", torch::zeros({E, out}));
+CategorySpecificLinearImpl::CategorySpecificLinearImpl(int64_t E, int64_t in, int64_t out,
+                                                       const torch::TensorOptions& opt) {
+  W = register_parameter("W", groot::make_param({E, in, out}, opt, 0.0));
+  b = register_parameter("b", groot::make_param({E, out}, opt, 0.0));
 }
 
 torch::Tensor CategorySpecificLinearImpl::forward(const torch::Tensor& x, const Embodiment& e) {
   if (e.shared >= 0) {
     // One GEMM on the shared slot: [B*T, in] @ [in, out]
-    return torch::matmul(x, W.select(0, e.shared)) + b.select(0, e.shared);
+    return torch::matmul(x, groot::as_dtype_of(W.select(0, e.shared), x)) +
+           groot::as_dtype_of(b.select(0, e.shared), x);
   }
-  auto w = W.index_select(0, e.ids);                       // [B, in, out]
-  auto bb = b.index_select(0, e.ids).unsqueeze(1);         // [B, 1, out]
+  auto w = groot::as_dtype_of(W.index_select(0, e.ids), x);                // [B, in, out]
+  auto bb = groot::as_dtype_of(b.index_select(0, e.ids).unsqueeze(1), x);  // [B, 1, out]
   return torch::bmm(x, w) + bb;
 }
 
-CategorySpecificMLPImpl::CategorySpecificMLPImpl(int64_t E, int64_t in, int64_t hidden, int64_t out) {
-  layer1 = register_module("layer1", CategorySpecificLinear(E, in, hidden));
-  layer2 = register_module("layer2", CategorySpecificLinear(E, hidden, out));
+CategorySpecificMLPImpl::CategorySpecificMLPImpl(int64_t E, int64_t in, int64_t hidden, int64_t out,
+                                                 const torch::TensorOptions& opt) {
+  layer1 = register_module("layer1", CategorySpecificLinear(E, in, hidden, opt));
+  layer2 = register_module("layer2", CategorySpecificLinear(E, hidden, out, opt));
 }
 
 torch::Tensor CategorySpecificMLPImpl::forward(const torch::Tensor& x, const Embodiment& e,
@@ -136,11 +185,11 @@ torch::Tensor action_sinusoid(const torch::Tensor& tau_bt, int64_t dim) {
 }
 
 MultiEmbodimentActionEncoderImpl::MultiEmbodimentActionEncoderImpl(int64_t action_dim, int64_t hidden_,
-                                                                   int64_t E)
+                                                                   int64_t E, const torch::TensorOptions& opt)
     : hidden(hidden_) {
-  W1 = register_module("W1", CategorySpecificLinear(E, action_dim, hidden));
-  W2 = register_module("W2", CategorySpecificLinear(E, 2 * hidden, hidden));
-  W3 = register_module("W3", CategorySpecificLinear(E, hidden, hidden));
+  W1 = register_module("W1", CategorySpecificLinear(E, action_dim, hidden, opt));
+  W2 = register_module("W2", CategorySpecificLinear(E, 2 * hidden, hidden, opt));
+  W3 = register_module("W3", CategorySpecificLinear(E, hidden, hidden, opt));
 }
 
 torch::Tensor MultiEmbodimentActionEncoderImpl::forward(const torch::Tensor& actions, const torch::Tensor& tau,
@@ -160,35 +209,31 @@ torch::Tensor MultiEmbodimentActionEncoderImpl::forward(const torch::Tensor& act
 }
 
 // ---------------------------------------------------------------------------------------------
-ActionHeadImpl::ActionHeadImpl(const ActionHeadConfig& c) : cfg(c) {
+ActionHeadImpl::ActionHeadImpl(const ActionHeadConfig& c, const torch::TensorOptions& opt) : cfg(c) {
   cfg.dit.cross_attention_dim = cfg.backbone_embedding_dim;
   GROOT_CHECK(cfg.dit.inner_dim() == cfg.input_embedding_dim, "action head: DiT width ", cfg.dit.inner_dim(),
               " != input_embedding_dim ", cfg.input_embedding_dim);
   GROOT_CHECK(cfg.dit.output_dim == cfg.hidden_size, "action head: DiT output_dim ", cfg.dit.output_dim,
               " != hidden_size ", cfg.hidden_size);
-  model = register_module("model", DiT(cfg.dit));
-  state_encoder = register_module("state_encoder", CategorySpecificMLP(cfg.max_num_embodiments, cfg.max_state_dim,
-                                                                      cfg.hidden_size, cfg.input_embedding_dim));
-  action_encoder = register_module("action_encoder", MultiEmbodimentActionEncoder(
-                                                         cfg.max_action_dim, cfg.input_embedding_dim,
-                                                         cfg.max_num_embodiments));
-  action_decoder = register_module("action_decoder", CategorySpecificMLP(cfg.max_num_embodiments, cfg.hidden_size,
-                                                                        cfg.hidden_size, cfg.max_action_dim));
-  if (cfg.use_vlln) {
-    vlln = register_module("vlln", torch::nn::LayerNorm(torch::nn::LayerNormOptions({cfg.backbone_embedding_dim})
-                                                            .eps(1e-5)
-                                                            .elementwise_affine(true)));
-  }
-  if (cfg.add_pos_embed) {
+  const int64_t E = cfg.max_num_embodiments;
+  model = register_module("model", DiT(cfg.dit, opt));
+  state_encoder = register_module(
+      "state_encoder", CategorySpecificMLP(E, cfg.max_state_dim, cfg.hidden_size, cfg.input_embedding_dim, opt));
+  action_encoder = register_module("action_encoder",
+                                   MultiEmbodimentActionEncoder(cfg.max_action_dim, cfg.input_embedding_dim, E, opt));
+  action_decoder = register_module(
+      "action_decoder", CategorySpecificMLP(E, cfg.hidden_size, cfg.hidden_size, cfg.max_action_dim, opt));
+  if (cfg.use_vlln) vlln = register_module("vlln", groot::LayerNorm(cfg.backbone_embedding_dim, 1e-5, true, opt));
+  if (cfg.add_pos_embed)
     position_embedding =
-        register_module("position_embedding", torch::nn::Embedding(cfg.max_seq_len, cfg.input_embedding_dim));
-    torch::NoGradGuard ng;
-    position_embedding->weight.normal_(0.0, 0.02);
-  }
-  if (cfg.state_dropout_prob > 0) {
-    mask_token = register_parameter("mask_token", 0.02 * torch::randn({1, 1, cfg.input_embedding_dim}));
-  }
+        register_module("position_embedding", groot::Embedding(cfg.max_seq_len, cfg.input_embedding_dim, opt));
+  if (cfg.state_dropout_prob > 0)
+    mask_token = register_parameter("mask_token", groot::make_param({1, 1, cfg.input_embedding_dim}, opt, 0.0));
   set_trainable(cfg.tune_projector, cfg.tune_diffusion_model, cfg.tune_vlln);
+}
+
+torch::ScalarType ActionHeadImpl::activation_dtype() const {
+  return compute_dtype ? *compute_dtype : model->proj_out_2->weight.scalar_type();
 }
 
 void ActionHeadImpl::set_trainable(bool tune_projector, bool tune_diffusion_model, bool tune_vlln) {
@@ -247,7 +292,7 @@ void ActionHeadImpl::check_backbone(const BackboneOutput& bb) const {
 }
 
 torch::Tensor ActionHeadImpl::process_vl(const torch::Tensor& features) {
-  auto dt = model->proj_out_2->weight.scalar_type();
+  auto dt = activation_dtype();
   auto vl = features.to(dt);
   if (vlln) vl = vlln(vl);  // [B,S,Dvl]
   ah_trace("ah/vlln_out", vl);
@@ -255,7 +300,7 @@ torch::Tensor ActionHeadImpl::process_vl(const torch::Tensor& features) {
 }
 
 torch::Tensor ActionHeadImpl::encode_state(const torch::Tensor& state, const Embodiment& e) {
-  auto dt = model->proj_out_2->weight.scalar_type();
+  auto dt = activation_dtype();
   GROOT_CHECK(state.defined() && state.dim() == 3 && state.size(2) == cfg.max_state_dim,
               "action head: state must be [B, T_state, ", cfg.max_state_dim, "], got ",
               state.defined() ? state.sizes() : torch::IntArrayRef{});
@@ -271,10 +316,11 @@ torch::Tensor ActionHeadImpl::velocity(const torch::Tensor& x, const torch::Tens
                                        const BackboneOutput& bb, const Embodiment& e,
                                        const std::vector<CrossKV>* kv) {
   const int64_t H = x.size(1);
-  auto a = action_encoder(x, tau, e);  // [B,H,D]
+  auto a = action_encoder(x.to(activation_dtype()), tau, e);  // [B,H,D]
   ah_trace("ah/action_encoder_out", a);
   if (position_embedding) {
-    auto pos = position_embedding(torch::arange(H, torch::dtype(torch::kLong).device(x.device())));  // [H,D]
+    auto pos = position_embedding(torch::arange(H, torch::dtype(torch::kLong).device(x.device())))
+                   .to(a.scalar_type());  // [H,D]
     ah_trace("ah/position_embedding_out", pos);
     a = a + pos.unsqueeze(0);
   }
@@ -290,7 +336,7 @@ TrainOutput ActionHeadImpl::forward_train(const BackboneOutput& bb, const Action
                                           const torch::Tensor& noise_in, const torch::Tensor& t_in) {
   check_backbone(bb);
   set_frozen_modules_to_eval();
-  auto dt = model->proj_out_2->weight.scalar_type();
+  auto dt = activation_dtype();
   GROOT_CHECK(in.action.defined() && in.action.dim() == 3 && in.action.size(2) == cfg.max_action_dim,
               "action head: action must be [B, H, ", cfg.max_action_dim, "], got ",
               in.action.defined() ? in.action.sizes() : torch::IntArrayRef{});
@@ -309,7 +355,7 @@ TrainOutput ActionHeadImpl::forward_train(const BackboneOutput& bb, const Action
     auto drop = (torch::rand({state_features.size(0)}, state_features.options()) < cfg.state_dropout_prob)
                     .to(state_features.scalar_type())
                     .view({-1, 1, 1});
-    state_features = state_features * (1 - drop) + mask_token * drop;
+    state_features = state_features * (1 - drop) + groot::as_dtype_of(mask_token, state_features) * drop;
   }
   if (is_training() && cfg.state_additive_noise_scale > 0)
     state_features = state_features + torch::randn_like(state_features) * cfg.state_additive_noise_scale;
@@ -339,7 +385,7 @@ TrainOutput ActionHeadImpl::forward_train(const BackboneOutput& bb, const Action
 TrainOutput ActionHeadImpl::forward_train(const BackboneOutput& bb, const ActionInputs& in,
                                           c10::optional<at::Generator> gen) {
   GROOT_CHECK(in.action.defined(), "action head: training needs an action tensor");
-  auto dt = model->proj_out_2->weight.scalar_type();
+  auto dt = activation_dtype();
   auto opts = in.action.options().dtype(dt);
   auto noise = at::randn(in.action.sizes(), gen, opts);
   auto t = sample_time(in.action.size(0), in.action.device(), dt, gen.has_value() && gen->device().is_cpu()
@@ -382,11 +428,20 @@ torch::Tensor ActionHeadImpl::get_action(const BackboneOutput& bb, const ActionI
       TracePrefix pre("infer/step" + std::to_string(k) + "/");
       ah_trace("x_in", x);
       ah_trace("tau", tau);
+      // Golden step names: dit_in / temb / dit_out are the DiT's in_hidden_states / temb / out.
+      groot::Trace base = ah_current_trace();
+      groot::Trace step;
+      if (base) {
+        step = [base](const std::string& n, const torch::Tensor& t) {
+          base(n, t);
+          if (n == "dit/in_hidden_states") base("dit_in", t);
+          if (n == "dit/temb") base("temb", t);
+          if (n == "dit/out") base("dit_out", t);
+        };
+      }
+      TraceScope sc(step);
       v = velocity(x, tau, state_features, vl, bb, e, &kv);
       ah_trace("velocity", v);
-      ah_trace_alias("dit/in_hidden_states", "dit_in");
-      ah_trace_alias("dit/temb", "temb");
-      ah_trace_alias("dit/out", "dit_out");
     }
     x = x + dt * v;
     ah_trace("infer/actions_after_step" + std::to_string(k), x);

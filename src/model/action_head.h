@@ -25,7 +25,10 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "model/config.h"
 #include "model/dit.h"
+#include "model/eagle_backbone.h"
+#include "model/layers.h"
 
 namespace groot::model {
 
@@ -56,6 +59,8 @@ struct ActionHeadConfig {
   // From an upstream Gr00tN1d6 config.json object (missing keys keep the N1.6-3B values above).
   // Throws groot::Error naming the key for wrong types or unsupported settings.
   static ActionHeadConfig from_json(const nlohmann::json& j);
+  // From the project-wide model configuration (model/config.h, load_config()).
+  static ActionHeadConfig from_config(const groot::Gr00tN1d6Config& c);
   // The released nvidia/GR00T-N1.6-3B values.
   static ActionHeadConfig n16_3b() { return ActionHeadConfig(); }
 };
@@ -69,7 +74,7 @@ struct Embodiment {
 };
 
 struct CategorySpecificLinearImpl : torch::nn::Module {
-  CategorySpecificLinearImpl(int64_t num_categories, int64_t in, int64_t out);
+  CategorySpecificLinearImpl(int64_t num_categories, int64_t in, int64_t out, const torch::TensorOptions& opt);
   torch::Tensor forward(const torch::Tensor& x, const Embodiment& e);  // [B,T,in] -> [B,T,out]
   torch::Tensor W;  // [E, in, out]
   torch::Tensor b;  // [E, out]
@@ -77,7 +82,8 @@ struct CategorySpecificLinearImpl : torch::nn::Module {
 TORCH_MODULE(CategorySpecificLinear);
 
 struct CategorySpecificMLPImpl : torch::nn::Module {
-  CategorySpecificMLPImpl(int64_t num_categories, int64_t in, int64_t hidden, int64_t out);
+  CategorySpecificMLPImpl(int64_t num_categories, int64_t in, int64_t hidden, int64_t out,
+                          const torch::TensorOptions& opt);
   // layer2(relu(layer1(x))); records "<trace_name>" for the layer1 output (pre-ReLU) if given.
   torch::Tensor forward(const torch::Tensor& x, const Embodiment& e, const std::string& trace_layer1 = "");
   CategorySpecificLinear layer1{nullptr}, layer2{nullptr};
@@ -88,7 +94,8 @@ TORCH_MODULE(CategorySpecificMLP);
 torch::Tensor action_sinusoid(const torch::Tensor& tau_bt, int64_t dim);  // [B,T] -> [B,T,dim] f32
 
 struct MultiEmbodimentActionEncoderImpl : torch::nn::Module {
-  MultiEmbodimentActionEncoderImpl(int64_t action_dim, int64_t hidden, int64_t num_embodiments);
+  MultiEmbodimentActionEncoderImpl(int64_t action_dim, int64_t hidden, int64_t num_embodiments,
+                                   const torch::TensorOptions& opt);
   // actions [B,T,action_dim], tau [B] integer buckets -> [B,T,hidden]
   torch::Tensor forward(const torch::Tensor& actions, const torch::Tensor& tau, const Embodiment& e);
   int64_t hidden;
@@ -96,12 +103,9 @@ struct MultiEmbodimentActionEncoderImpl : torch::nn::Module {
 };
 TORCH_MODULE(MultiEmbodimentActionEncoder);
 
-// What the action head consumes from the backbone.
-struct BackboneOutput {
-  torch::Tensor features;        // [B,S,Dvl] backbone_features (before vlln)
-  torch::Tensor attention_mask;  // [B,S] bool, true = real token
-  torch::Tensor image_mask;      // [B,S] bool, true = <IMG_CONTEXT> token
-};
+// What the action head consumes from the backbone (eagle_backbone.h): features [B,S,Dvl] (before vlln),
+// attention_mask bool [B,S] (true = real token), image_mask bool [B,S] (true = <IMG_CONTEXT>).
+using BackboneOutput = groot::BackboneOutput;
 
 struct ActionInputs {
   torch::Tensor state;         // [B, T_state(=1), max_state_dim]
@@ -117,7 +121,9 @@ struct TrainOutput {
 };
 
 struct ActionHeadImpl : torch::nn::Module {
-  explicit ActionHeadImpl(const ActionHeadConfig& cfg);
+  // opt: dtype/device of the parameters (torch::kMeta for a shape-only build). Parameters start
+  // deterministic (zeros / ones); real values come from a checkpoint or groot::init_random_.
+  explicit ActionHeadImpl(const ActionHeadConfig& cfg, const torch::TensorOptions& opt = {});
 
   // Flow-matching loss with the given noise [B,H,A] and t [B] (t is cast to the action dtype first).
   TrainOutput forward_train(const BackboneOutput& bb, const ActionInputs& in, const torch::Tensor& noise,
@@ -151,9 +157,13 @@ struct ActionHeadImpl : torch::nn::Module {
   CategorySpecificMLP state_encoder{nullptr};
   MultiEmbodimentActionEncoder action_encoder{nullptr};
   CategorySpecificMLP action_decoder{nullptr};
-  torch::nn::LayerNorm vlln{nullptr};  // only when use_vlln
-  torch::nn::Embedding position_embedding{nullptr};  // only when add_pos_embed
+  groot::LayerNorm vlln{nullptr};  // only when use_vlln
+  groot::Embedding position_embedding{nullptr};  // only when add_pos_embed
   torch::Tensor mask_token;  // [1,1,D], only when state_dropout_prob > 0
+  // Activation dtype (default: the dtype of model.proj_out_2.weight). With fp32 masters + bf16 compute,
+  // set it to kBFloat16: every layer casts its weights to the activation dtype.
+  c10::optional<torch::ScalarType> compute_dtype;
+  torch::ScalarType activation_dtype() const;
 
  private:
   Embodiment embodiment(const ActionInputs& in) const;

@@ -1,40 +1,44 @@
-// Named-intermediate recording for the action head / DiT (parity bisection).
+// Named-intermediate recording for the action head / DiT (parity bisection), on top of the
+// project-wide hook model/trace.h.
 //
-// A TraceRecorder installed with TraceScope captures every tensor passed to ah_trace(name, t)
-// on this thread, under "<prefix><name>" (detached clones, so later in-place ops cannot alter
-// them). Without an active recorder ah_trace() is a cheap no-op. Prefix scopes nest:
-//   TraceRecorder rec;  TraceScope on(&rec);
-//   { TracePrefix p("infer/step0/"); head->get_action(...); }   // -> "infer/step0/dit/temb", ...
-// If model/trace.h (backbone branch) provides the project-wide hook, ah_trace() also forwards
-// there, so one recorder sees backbone and action-head tensors.
+// The action head's deep call chain (DiT blocks, encoders, the Euler loop) reports through the
+// thread's current sink instead of threading a `const Trace&` through every call:
+//   std::map<std::string, torch::Tensor> got;
+//   groot::Trace tr = groot::record_into(got);
+//   TraceScope on(tr);                    // installs tr for this thread (restored at scope exit)
+//   backbone->forward(in, tr);            // backbone modules take the Trace explicitly
+//   head->get_action(...);                // -> "ah/...", "dit/...", "infer/step0/..."
+// TracePrefix prepends to every name reported in its scope (nested prefixes concatenate).
+// Without an installed sink ah_trace() is a cheap no-op. TraceRecorder is a map-backed sink.
 #pragma once
 #include <map>
 #include <string>
 
 #include "model/torch_compat.h"
+#include "model/trace.h"
 
 namespace groot::model {
 
 struct TraceRecorder {
-  std::map<std::string, torch::Tensor> tensors;
-  // If non-empty, only names listed here are kept (saves memory on big models).
-  std::map<std::string, bool> only;
-  bool wants(const std::string& name) const { return only.empty() || only.count(name) > 0; }
+  std::map<std::string, torch::Tensor> tensors;  // detached clones
 };
 
-// Installs `rec` as this thread's recorder for the scope's lifetime (restores the previous one).
+// Installs a sink for this thread; names reported inside start with an empty prefix (the sink may
+// carry its own, see groot::prefixed). Restores the previous sink and prefix at scope exit.
 class TraceScope {
  public:
-  explicit TraceScope(TraceRecorder* rec);
+  explicit TraceScope(const groot::Trace& sink);
+  explicit TraceScope(TraceRecorder* rec);  // records into rec->tensors
   ~TraceScope();
   TraceScope(const TraceScope&) = delete;
   TraceScope& operator=(const TraceScope&) = delete;
 
  private:
-  TraceRecorder* prev_;
+  groot::Trace sink_;
+  const groot::Trace* prev_;
+  std::string prev_prefix_;
 };
 
-// Prepends `prefix` to every name recorded in this scope (nested prefixes concatenate).
 class TracePrefix {
  public:
   explicit TracePrefix(const std::string& prefix);
@@ -46,9 +50,9 @@ class TracePrefix {
   size_t prev_len_;
 };
 
-bool ah_tracing();                                       // a recorder is active on this thread
+bool ah_tracing();  // a sink is installed on this thread
 void ah_trace(const std::string& name, const torch::Tensor& t);
-// Records the already-recorded "<prefix><existing>" again as "<prefix><alias>" (no-op if absent).
-void ah_trace_alias(const std::string& existing, const std::string& alias);
+// The Trace to hand to modules that take one explicitly (current sink with the current prefix).
+groot::Trace ah_current_trace();
 
 }  // namespace groot::model

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "model/ah_trace.h"
+#include "model/attention.h"
 #include "util/error.h"
 
 namespace groot::model {
@@ -25,42 +26,35 @@ torch::Tensor timestep_sinusoid(const torch::Tensor& tau, int64_t channels) {
 torch::Tensor mh_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                            const torch::Tensor& key_mask) {
   // q [B,H,T,d], k/v [B,H,S,d], key_mask bool [B,S]
-  torch::Tensor mask;
-  if (key_mask.defined()) mask = key_mask.to(torch::kBool).unsqueeze(1).unsqueeze(1);  // [B,1,1,S]
-#if GROOT_TORCH_HAS_SDPA
-  return at::scaled_dot_product_attention(q, k, v, mask.defined() ? c10::optional<at::Tensor>(mask)
-                                                                   : c10::optional<at::Tensor>());
-#else
-  const double scale = 1.0 / std::sqrt(double(q.size(-1)));
-  auto scores = torch::matmul(q, k.transpose(-2, -1)) * scale;  // [B,H,T,S]
-  if (mask.defined()) scores = scores.masked_fill(mask.logical_not(), -std::numeric_limits<double>::infinity());
-  auto p = torch::softmax(scores, -1);
-  return torch::matmul(p, v);  // [B,H,T,d]
-#endif
+  groot::AttentionOptions o;
+  if (key_mask.defined()) o.key_mask = key_mask.to(torch::kBool);
+  return groot::attention(q, k, v, o);
 }
 
 // ---------------------------------------------------------------------------------------------
-TimestepEmbeddingImpl::TimestepEmbeddingImpl(int64_t in, int64_t dim) {
-  linear_1 = register_module("linear_1", torch::nn::Linear(in, dim));
-  linear_2 = register_module("linear_2", torch::nn::Linear(dim, dim));
+TimestepEmbeddingImpl::TimestepEmbeddingImpl(int64_t in, int64_t dim, const torch::TensorOptions& opt) {
+  linear_1 = register_module("linear_1", groot::Linear(in, dim, true, opt));
+  linear_2 = register_module("linear_2", groot::Linear(dim, dim, true, opt));
 }
 
 torch::Tensor TimestepEmbeddingImpl::forward(const torch::Tensor& x) {
   return linear_2(torch::silu(linear_1(x)));
 }
 
-TimestepEncoderImpl::TimestepEncoderImpl(int64_t channels_, int64_t dim) : channels(channels_) {
-  timestep_embedder = register_module("timestep_embedder", TimestepEmbedding(channels, dim));
+TimestepEncoderImpl::TimestepEncoderImpl(int64_t channels_, int64_t dim, const torch::TensorOptions& opt)
+    : channels(channels_) {
+  timestep_embedder = register_module("timestep_embedder", TimestepEmbedding(channels, dim, opt));
 }
 
-torch::Tensor TimestepEncoderImpl::forward(const torch::Tensor& tau) {
+torch::Tensor TimestepEncoderImpl::forward(const torch::Tensor& tau, torch::ScalarType dtype) {
   auto proj = timestep_sinusoid(tau, channels);  // [B, 256] f32
   ah_trace("dit/time_proj", proj);
-  return timestep_embedder(proj.to(timestep_embedder->linear_1->weight.scalar_type()));  // [B, D]
+  return timestep_embedder(proj.to(dtype));  // [B, D]
 }
 
-AdaLayerNormImpl::AdaLayerNormImpl(int64_t dim_, double eps_) : dim(dim_), eps(eps_) {
-  linear = register_module("linear", torch::nn::Linear(dim, 2 * dim));
+AdaLayerNormImpl::AdaLayerNormImpl(int64_t dim_, double eps_, const torch::TensorOptions& opt)
+    : dim(dim_), eps(eps_) {
+  linear = register_module("linear", groot::Linear(dim, 2 * dim, true, opt));
 }
 
 torch::Tensor AdaLayerNormImpl::forward(const torch::Tensor& x, const torch::Tensor& temb) {
@@ -71,13 +65,13 @@ torch::Tensor AdaLayerNormImpl::forward(const torch::Tensor& x, const torch::Ten
 }
 
 AttentionImpl::AttentionImpl(int64_t query_dim, int64_t kv_dim, int64_t heads_, int64_t head_dim_,
-                             double dropout_)
+                             double dropout_, const torch::TensorOptions& opt)
     : heads(heads_), head_dim(head_dim_), dropout(dropout_) {
   const int64_t inner = heads * head_dim;
-  to_q = register_module("to_q", torch::nn::Linear(query_dim, inner));
-  to_k = register_module("to_k", torch::nn::Linear(kv_dim, inner));
-  to_v = register_module("to_v", torch::nn::Linear(kv_dim, inner));
-  out_proj = torch::nn::Linear(inner, query_dim);
+  to_q = register_module("to_q", groot::Linear(query_dim, inner, true, opt));
+  to_k = register_module("to_k", groot::Linear(kv_dim, inner, true, opt));
+  to_v = register_module("to_v", groot::Linear(kv_dim, inner, true, opt));
+  out_proj = groot::Linear(inner, query_dim, true, opt);
   to_out->push_back(out_proj);
   to_out->push_back(torch::nn::Dropout(dropout));
   register_module("to_out", to_out);
@@ -105,16 +99,17 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
   return torch::dropout(o, dropout, is_training());  // to_out[1]
 }
 
-GeluTanhProjImpl::GeluTanhProjImpl(int64_t in, int64_t out) {
-  proj = register_module("proj", torch::nn::Linear(in, out));
+GeluTanhProjImpl::GeluTanhProjImpl(int64_t in, int64_t out, const torch::TensorOptions& opt) {
+  proj = register_module("proj", groot::Linear(in, out, true, opt));
 }
 
 torch::Tensor GeluTanhProjImpl::forward(const torch::Tensor& x) { return torch::gelu(proj(x), "tanh"); }
 
-FeedForwardImpl::FeedForwardImpl(int64_t dim, int64_t inner, double dropout_, bool final_dropout_)
+FeedForwardImpl::FeedForwardImpl(int64_t dim, int64_t inner, double dropout_, bool final_dropout_,
+                                 const torch::TensorOptions& opt)
     : dropout(dropout_), final_dropout(final_dropout_) {
-  act = GeluTanhProj(dim, inner);
-  out = torch::nn::Linear(inner, dim);
+  act = GeluTanhProj(dim, inner, opt);
+  out = groot::Linear(inner, dim, true, opt);
   net->push_back(act);
   net->push_back(torch::nn::Dropout(dropout));
   net->push_back(out);
@@ -129,13 +124,14 @@ torch::Tensor FeedForwardImpl::forward(const torch::Tensor& x) {
   return h;
 }
 
-BasicTransformerBlockImpl::BasicTransformerBlockImpl(const DiTConfig& cfg, bool cross_)
+BasicTransformerBlockImpl::BasicTransformerBlockImpl(const DiTConfig& cfg, bool cross_,
+                                                     const torch::TensorOptions& opt)
     : cross(cross_), dropout(cfg.dropout), final_dropout(cfg.final_dropout), eps(cfg.norm_eps) {
   const int64_t D = cfg.inner_dim();
-  norm1 = register_module("norm1", AdaLayerNorm(D, 1e-5));  // AdaLayerNorm uses its own default eps
+  norm1 = register_module("norm1", AdaLayerNorm(D, 1e-5, opt));  // AdaLayerNorm uses its own default eps
   attn1 = register_module("attn1", Attention(D, cross ? cfg.cross_attention_dim : D, cfg.num_heads,
-                                             cfg.head_dim, cfg.dropout));
-  ff = register_module("ff", FeedForward(D, 4 * D, cfg.dropout, cfg.final_dropout));
+                                             cfg.head_dim, cfg.dropout, opt));
+  ff = register_module("ff", FeedForward(D, 4 * D, cfg.dropout, cfg.final_dropout, opt));
 }
 
 torch::Tensor BasicTransformerBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& temb,
@@ -236,18 +232,18 @@ struct BlockCheckpoint : torch::autograd::Function<BlockCheckpoint> {
 
 }  // namespace
 
-DiTImpl::DiTImpl(const DiTConfig& c) : cfg(c) {
+DiTImpl::DiTImpl(const DiTConfig& c, const torch::TensorOptions& opt) : cfg(c) {
   const int64_t D = cfg.inner_dim();
-  timestep_encoder = register_module("timestep_encoder", TimestepEncoder(cfg.timestep_channels, D));
+  timestep_encoder = register_module("timestep_encoder", TimestepEncoder(cfg.timestep_channels, D, opt));
   for (int64_t i = 0; i < cfg.num_layers; ++i) {
-    auto b = BasicTransformerBlock(cfg, !cfg.is_self_attn(i));
+    auto b = BasicTransformerBlock(cfg, !cfg.is_self_attn(i), opt);
     b->index = i;
     blocks.push_back(b);
     transformer_blocks->push_back(b);
   }
   register_module("transformer_blocks", transformer_blocks);
-  proj_out_1 = register_module("proj_out_1", torch::nn::Linear(D, 2 * D));
-  proj_out_2 = register_module("proj_out_2", torch::nn::Linear(D, cfg.output_dim));
+  proj_out_1 = register_module("proj_out_1", groot::Linear(D, 2 * D, true, opt));
+  proj_out_2 = register_module("proj_out_2", groot::Linear(D, cfg.output_dim, true, opt));
 }
 
 std::vector<CrossKV> DiTImpl::cross_kv(const torch::Tensor& vl) {
@@ -273,10 +269,10 @@ torch::Tensor DiTImpl::forward(const torch::Tensor& hidden_in, const torch::Tens
               blocks.size());
   ah_trace("dit/in_hidden_states", hidden_in);
   ah_trace("dit/in_timestep", tau);
-  auto temb = timestep_encoder(tau);  // [B, D]
+  auto temb = timestep_encoder(tau, hidden_in.scalar_type());  // [B, D] in the activation dtype
   ah_trace("dit/temb", temb);
   auto hidden = hidden_in.contiguous();
-  auto vl = vl_in.contiguous();
+  auto vl = vl_in.to(hidden_in.scalar_type()).contiguous();
   auto img = image_mask.to(torch::kBool), att = attention_mask.to(torch::kBool);
   auto image_attn = img.logical_and(att);                  // image tokens only
   auto text_attn = img.logical_not().logical_and(att);     // everything else that is not padding

@@ -18,10 +18,13 @@
 //   proj_out_1.*, proj_out_2.*
 // Efficiency: cross-attention K/V over vl can be computed once (cross_kv) and reused by every
 // denoising step; blocks can be recomputed in backward (activation checkpointing).
-// Intermediates are recorded through ah_trace under the golden names ("dit/...").
+// Intermediates go to the thread's trace (ah_trace.h -> model/trace.h) under the golden names ("dit/...").
+// Parameters are created with caller-given TensorOptions (torch::kMeta: shape-only 3B build); layers
+// compute in their input's dtype (layers.h), so frozen bf16 and fp32 master weights mix.
 #pragma once
 #include <vector>
 
+#include "model/layers.h"
 #include "model/torch_compat.h"
 
 namespace groot::model {
@@ -46,32 +49,33 @@ struct DiTConfig {
 // computed in float32: [cos(tau f), sin(tau f)], f_k = exp(-ln(1e4) k / (channels/2 - 1)).
 torch::Tensor timestep_sinusoid(const torch::Tensor& tau, int64_t channels);  // [B] -> [B, channels] f32
 
-// Exact multi-head attention: q [B,H,T,d], k/v [B,H,S,d], key_mask bool [B,S] (true = attend) or
-// undefined. SDPA on LibTorch 2.x, the same math (softmax(q k^T / sqrt(d)) v) on 1.13.
+// Multi-head attention through the shared model/attention.h: q [B,H,T,d], k/v [B,H,S,d], key_mask
+// bool [B,S] (true = attend) or undefined. SDPA on LibTorch 2.x, exact math on 1.13; a query whose
+// keys are all masked (e.g. a sample without image tokens) gets 0 instead of upstream's NaN.
 torch::Tensor mh_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                            const torch::Tensor& key_mask);
 
 struct TimestepEmbeddingImpl : torch::nn::Module {
-  TimestepEmbeddingImpl(int64_t in, int64_t dim);
+  TimestepEmbeddingImpl(int64_t in, int64_t dim, const torch::TensorOptions& opt);
   torch::Tensor forward(const torch::Tensor& x);  // linear_2(silu(linear_1(x)))
-  torch::nn::Linear linear_1{nullptr}, linear_2{nullptr};
+  groot::Linear linear_1{nullptr}, linear_2{nullptr};
 };
 TORCH_MODULE(TimestepEmbedding);
 
 struct TimestepEncoderImpl : torch::nn::Module {
-  TimestepEncoderImpl(int64_t channels, int64_t dim);
-  torch::Tensor forward(const torch::Tensor& tau);  // [B] int -> [B, dim]
+  TimestepEncoderImpl(int64_t channels, int64_t dim, const torch::TensorOptions& opt);
+  torch::Tensor forward(const torch::Tensor& tau, torch::ScalarType dtype);  // [B] int -> [B, dim] in dtype
   int64_t channels;
   TimestepEmbedding timestep_embedder{nullptr};
 };
 TORCH_MODULE(TimestepEncoder);
 
 struct AdaLayerNormImpl : torch::nn::Module {
-  AdaLayerNormImpl(int64_t dim, double eps);
+  AdaLayerNormImpl(int64_t dim, double eps, const torch::TensorOptions& opt);
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& temb);
   int64_t dim;
   double eps;
-  torch::nn::Linear linear{nullptr};  // dim -> 2*dim, chunk order (scale, shift)
+  groot::Linear linear{nullptr};  // dim -> 2*dim, chunk order (scale, shift)
 };
 TORCH_MODULE(AdaLayerNorm);
 
@@ -81,7 +85,8 @@ struct CrossKV {
 };
 
 struct AttentionImpl : torch::nn::Module {
-  AttentionImpl(int64_t query_dim, int64_t kv_dim, int64_t heads, int64_t head_dim, double dropout);
+  AttentionImpl(int64_t query_dim, int64_t kv_dim, int64_t heads, int64_t head_dim, double dropout,
+                const torch::TensorOptions& opt);
   // x [B,T,Dq]; ctx [B,S,Dkv] (undefined = self-attention); key_mask bool [B,S] or undefined;
   // kv: precomputed K/V for ctx (cross-attention only) or nullptr.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& ctx, const torch::Tensor& key_mask,
@@ -89,31 +94,31 @@ struct AttentionImpl : torch::nn::Module {
   CrossKV project_kv(const torch::Tensor& src);  // src [B,S,Dkv] -> K,V [B,H,S,d]
   int64_t heads, head_dim;
   double dropout;
-  torch::nn::Linear to_q{nullptr}, to_k{nullptr}, to_v{nullptr}, out_proj{nullptr};
+  groot::Linear to_q{nullptr}, to_k{nullptr}, to_v{nullptr}, out_proj{nullptr};
   torch::nn::ModuleList to_out;  // [0] = out_proj (Linear), [1] = Dropout
 };
 TORCH_MODULE(Attention);
 
 struct GeluTanhProjImpl : torch::nn::Module {
-  GeluTanhProjImpl(int64_t in, int64_t out);
+  GeluTanhProjImpl(int64_t in, int64_t out, const torch::TensorOptions& opt);
   torch::Tensor forward(const torch::Tensor& x);  // gelu_tanh(proj(x))
-  torch::nn::Linear proj{nullptr};
+  groot::Linear proj{nullptr};
 };
 TORCH_MODULE(GeluTanhProj);
 
 struct FeedForwardImpl : torch::nn::Module {
-  FeedForwardImpl(int64_t dim, int64_t inner, double dropout, bool final_dropout);
+  FeedForwardImpl(int64_t dim, int64_t inner, double dropout, bool final_dropout, const torch::TensorOptions& opt);
   torch::Tensor forward(const torch::Tensor& x);
   double dropout;
   bool final_dropout;
   GeluTanhProj act{nullptr};
-  torch::nn::Linear out{nullptr};
+  groot::Linear out{nullptr};
   torch::nn::ModuleList net;  // [0] GELU proj, [1] Dropout, [2] Linear (, [3] Dropout)
 };
 TORCH_MODULE(FeedForward);
 
 struct BasicTransformerBlockImpl : torch::nn::Module {
-  BasicTransformerBlockImpl(const DiTConfig& cfg, bool cross);
+  BasicTransformerBlockImpl(const DiTConfig& cfg, bool cross, const torch::TensorOptions& opt);
   // x [B,T,D], temb [B,D]; ctx/key_mask/kv only for cross-attention blocks.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& temb, const torch::Tensor& ctx,
                         const torch::Tensor& key_mask, const CrossKV* kv = nullptr);
@@ -129,7 +134,7 @@ struct BasicTransformerBlockImpl : torch::nn::Module {
 TORCH_MODULE(BasicTransformerBlock);
 
 struct DiTImpl : torch::nn::Module {
-  explicit DiTImpl(const DiTConfig& cfg);
+  DiTImpl(const DiTConfig& cfg, const torch::TensorOptions& opt = {});
 
   // hidden [B,T,D]; vl [B,S,Dvl] (after vlln); tau [B] long; image_mask / attention_mask bool [B,S].
   // kv: from cross_kv(vl) to reuse cross-attention K/V across denoising steps (nullptr = compute).
@@ -145,7 +150,7 @@ struct DiTImpl : torch::nn::Module {
   TimestepEncoder timestep_encoder{nullptr};
   torch::nn::ModuleList transformer_blocks;
   std::vector<BasicTransformerBlock> blocks;  // same modules as transformer_blocks, typed
-  torch::nn::Linear proj_out_1{nullptr}, proj_out_2{nullptr};
+  groot::Linear proj_out_1{nullptr}, proj_out_2{nullptr};
 };
 TORCH_MODULE(DiT);
 

@@ -9,6 +9,8 @@
 
 #include "model/ah_trace.h"
 #include "model/safetensors_torch.h"
+#include "model/trainable.h"
+#include "model/weights.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -21,10 +23,6 @@ bool ends_with(const std::string& s, const std::string& p) {
   return s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0;
 }
 
-BackboneFactory& backbone_factory() {
-  static BackboneFactory f;
-  return f;
-}
 std::vector<std::pair<std::string, PreprocessCheck>>& preprocess_checks() {
   static std::vector<std::pair<std::string, PreprocessCheck>> v;
   return v;
@@ -36,69 +34,7 @@ std::string shape_str(torch::IntArrayRef s) {
   return r + "]";
 }
 
-using Lookup = std::function<const st::TensorView*(const std::string&)>;
-using Names = std::vector<std::string>;
-
-void load_impl(torch::nn::Module& m, const Lookup& find, const Names& all_names, const std::string& where,
-               const std::string& prefix, bool strict, const std::vector<std::string>& ignore) {
-  std::vector<std::string> missing, badshape;
-  std::set<std::string> used;
-  torch::NoGradGuard ng;
-  auto params = m.named_parameters(true);
-  auto buffers = m.named_buffers(true);
-  auto load_one = [&](const std::string& key, torch::Tensor& dst) {
-    const std::string full = prefix + key;
-    const st::TensorView* v = find(full);
-    if (!v) {
-      missing.push_back(full);
-      return;
-    }
-    used.insert(full);
-    if (torch::IntArrayRef(v->shape) != dst.sizes()) {
-      badshape.push_back(full + " (file " + shape_str(v->shape) + ", model " + shape_str(dst.sizes()) + ")");
-      return;
-    }
-    dst.copy_(st::to_tensor(*v).to(dst.device(), dst.scalar_type()));
-  };
-  for (auto& p : params) load_one(p.key(), p.value());
-  for (auto& b : buffers) {
-    if (find(prefix + b.key())) load_one(b.key(), b.value());
-  }
-  std::vector<std::string> unexpected;
-  if (strict) {
-    for (auto& n : all_names) {
-      if (!starts_with(n, prefix) || used.count(n)) continue;
-      bool ign = false;
-      for (auto& i : ignore) ign |= starts_with(n, i);
-      if (!ign) unexpected.push_back(n);
-    }
-  }
-  if (missing.empty() && badshape.empty() && unexpected.empty()) return;
-  std::string msg = "weights " + where + ": ";
-  auto list = [&](const char* what, const std::vector<std::string>& v) {
-    if (v.empty()) return;
-    msg += std::to_string(v.size()) + std::string(" ") + what + ":";
-    for (size_t i = 0; i < v.size() && i < 20; ++i) msg += "\n  " + v[i];
-    if (v.size() > 20) msg += "\n  ... (" + std::to_string(v.size() - 20) + " more)";
-    msg += "\n";
-  };
-  list("missing keys", missing);
-  list("mis-shaped keys", badshape);
-  list("unexpected keys", unexpected);
-  fail(msg);
-}
-
 }  // namespace
-
-void load_parameters(torch::nn::Module& m, const st::File& f, const std::string& prefix, bool strict) {
-  Names names;
-  for (auto& t : f.tensors()) names.push_back(t.name);
-  load_impl(m, [&](const std::string& n) { return f.find(n); }, names, f.path(), prefix, strict, {});
-}
-
-void load_parameters(torch::nn::Module& m, const st::Checkpoint& ck, const std::string& prefix, bool strict) {
-  load_impl(m, [&](const std::string& n) { return ck.find(n); }, ck.names(), ck.path(), prefix, strict, {});
-}
 
 // ---------------------------------------------------------------------------------------------
 Tolerance tolerance_for(const std::string& name, bool bf16) {
@@ -194,8 +130,6 @@ int ParityReport::failures() const {
   return n;
 }
 
-void register_backbone_factory(BackboneFactory f) { backbone_factory() = std::move(f); }
-bool have_backbone_factory() { return bool(backbone_factory()); }
 void register_preprocess_check(const std::string& name, PreprocessCheck f) {
   preprocess_checks().emplace_back(name, std::move(f));
 }
@@ -232,73 +166,61 @@ ParityReport run_parity(const ParityOptions& opt, std::ostream* log) {
   if (bf16) GROOT_CHECK(fs::exists(dir / "io_bf16.safetensors"), "golden folder has no io_bf16.safetensors");
 
   ParityReport rep;
-  nlohmann::json jcfg;
-  try {
-    jcfg = nlohmann::json::parse(groot::read_file(dir / "upstream_config_gr00t_n1d6.json"));
-  } catch (const nlohmann::json::exception& e) {
-    fail((dir / "upstream_config_gr00t_n1d6.json").string(), ": invalid JSON: ", e.what());
-  }
-  auto cfg = ActionHeadConfig::from_json(jcfg);
-  st::File weights((dir / "weights.safetensors").string());
+  auto gcfg = groot::load_config(dir.string());
   st::File io((dir / "io.safetensors").string());
   std::unique_ptr<st::File> iobf;
   if (bf16) iobf = std::make_unique<st::File>((dir / "io_bf16.safetensors").string());
   const st::File& ref = bf16 ? *iobf : io;
   auto in = [&](const std::string& n) { return st::to_tensor(io.at(n)); };
 
-  // --- model ---
-  std::shared_ptr<VLBackbone> backbone;
-  if (!opt.action_head_only && have_backbone_factory()) backbone = backbone_factory()(dir.string());
-  ActionHead head(cfg);
-  load_parameters(*head, weights, "action_head.", /*strict=*/true);
-  if (backbone) {
-    Names names;
-    for (auto& t : weights.tensors()) names.push_back(t.name);
-    load_impl(*backbone, [&](const std::string& n) { return weights.find(n); }, names, weights.path(), "backbone.",
-              /*strict=*/true,
-              {"backbone.model.vision_model.vision_model.head.", "backbone.model.language_model.lm_head."});
-    backbone->to(opt.device, opt.dtype);
-  }
-  head->to(opt.device, opt.dtype);
-  rep.backbone_checked = backbone != nullptr;
-  if (!backbone) {
-    rep.notes.push_back(opt.action_head_only
-                            ? "action-head-only mode: the action head is fed the golden backbone/features; "
-                              "vision/mlp1/llm/backbone goldens are not checked"
-                            : "NO BACKBONE LINKED: vision/mlp1/llm/backbone goldens NOT CHECKED; the action head "
-                              "is fed the golden backbone/features");
-  }
-  if (log) *log << "golden " << dir.string() << ": action head " << cfg.dit.num_layers << " DiT blocks x "
-                << cfg.input_embedding_dim << ", device " << opt.device << ", dtype "
-                << (bf16 ? "bf16" : "fp32") << "\n";
+  // --- model: strict load of every upstream key, golden training recipe ---
+  Gr00tN1d6 model(gcfg, torch::TensorOptions().dtype(torch::kFloat32));
+  groot::LoadOptions lo;
+  lo.only_prefix = false;
+  groot::load_state_dict(*model, (dir / "weights.safetensors").string(), lo);
+  groot::apply_recipe(*model, groot::TuneRecipe::from_config(gcfg));
+  model->to(opt.device, opt.dtype);
+  auto& head = model->action_head;
+  const auto& cfg = head->cfg;
+  const bool use_backbone = !opt.action_head_only;
+  rep.backbone_checked = use_backbone;
+  if (!use_backbone)
+    rep.notes.push_back("action-head-only mode: the action head is fed the golden backbone/features; "
+                        "vision/mlp1/llm/backbone goldens and backbone gradients are not checked");
+  if (log)
+    *log << "golden " << dir.string() << ": " << gcfg.eagle.vision.num_hidden_layers << " vision layers, "
+         << gcfg.select_layer << " LLM layers, " << cfg.dit.num_layers << " DiT blocks x " << cfg.input_embedding_dim
+         << "; device " << opt.device << ", dtype " << (bf16 ? "bf16" : "fp32") << "\n";
 
   auto dev = [&](torch::Tensor t) {
     return t.is_floating_point() ? t.to(opt.device, opt.dtype) : t.to(opt.device);
   };
-  BackboneInputs bin;
+  groot::BackboneInput bin;
   bin.input_ids = dev(in("in/input_ids"));
   bin.attention_mask = dev(in("in/attention_mask"));
   for (int i = 0;; ++i) {
     auto v = io.find("in/pixel_values." + std::to_string(i));
     if (!v) break;
-    bin.pixel_values.push_back(dev(st::to_tensor(*v)));
+    bin.images.push_back(dev(st::to_tensor(*v)));
   }
   ActionInputs ain{dev(in("in/state")), dev(in("in/action")), dev(in("in/action_mask")), dev(in("in/embodiment_id"))};
   auto row_mask = in("in/attention_mask") == 1;
+  auto golden_bb = [&]() {
+    return groot::BackboneOutput{dev(in("backbone/features")), dev(in("backbone/attention_mask")),
+                                 dev(in("backbone/image_mask"))};
+  };
 
   TraceRecorder rec;
-  // --- training forward + backward ---
+  // --- training forward + backward (train mode, frozen parts in eval as upstream) ---
   {
     TraceScope on(&rec);
-    head->train();
-    BackboneOutput bo;
-    if (backbone) {
-      backbone->train();
-      bo = backbone->forward_backbone(bin);
+    model->train();
+    TrainOutput out;
+    if (use_backbone) {
+      out = model->forward(bin, ain, dev(in("in/noise")), dev(in("in/t")));
     } else {
-      bo = {dev(in("backbone/features")), dev(in("backbone/attention_mask")), dev(in("backbone/image_mask"))};
+      out = head->forward_train(golden_bb(), ain, dev(in("in/noise")), dev(in("in/t")));
     }
-    auto out = head->forward_train(bo, ain, dev(in("in/noise")), dev(in("in/t")));
     out.loss.backward();
   }
   std::vector<TensorCheck> extra;
@@ -318,22 +240,17 @@ ParityReport run_parity(const ParityOptions& opt, std::ostream* log) {
     }
   };
   record_grads(*head, "action_head.");
-  if (backbone) record_grads(*backbone, "backbone.");
+  if (use_backbone) record_grads(*model->backbone, "backbone.");
 
   // --- 4-step inference ---
   {
     TraceScope on(&rec);
-    head->eval();
-    BackboneOutput bo;
-    if (backbone) {
-      backbone->eval();
-      torch::NoGradGuard ng;
-      TracePrefix pre("_infer_");
-      bo = backbone->forward_backbone(bin);
+    model->eval();
+    if (use_backbone) {
+      model->get_action(bin, ain, dev(in("in/init_noise")));
     } else {
-      bo = {dev(in("backbone/features")), dev(in("backbone/attention_mask")), dev(in("backbone/image_mask"))};
+      head->get_action(golden_bb(), ain, dev(in("in/init_noise")));
     }
-    head->get_action(bo, ain, dev(in("in/init_noise")));
   }
   // t bucketing rule on the probe values (float32 multiply, as upstream).
   if (!bf16 && io.find("aux/t_bucket_probe_t")) {
@@ -345,7 +262,7 @@ ParityReport run_parity(const ParityOptions& opt, std::ostream* log) {
   auto expected = [&](const std::string& n) {
     if (starts_with(n, "in/") || n == "aux/t_bucket_probe_t" || n == "aux/t_bucket_probe_tau_fp64") return false;
     if (starts_with(n, "vision/window_order_to_raster_index")) return false;  // internal reorder of upstream code
-    if (!backbone && (starts_with(n, "vision/") || starts_with(n, "mlp1/") || starts_with(n, "llm/") ||
+    if (!use_backbone && (starts_with(n, "vision/") || starts_with(n, "mlp1/") || starts_with(n, "llm/") ||
                       starts_with(n, "backbone/") || starts_with(n, "grad/backbone.")))
       return false;
     return true;
@@ -365,6 +282,17 @@ ParityReport run_parity(const ParityOptions& opt, std::ostream* log) {
     rep.checks.push_back(compare_tensor(tv.name, it->second, golden_t, tolerance_for(tv.name, bf16), row_mask));
   }
   for (auto& c : extra) rep.checks.push_back(c);
+  // A parameter we train that upstream did not (or vice versa, caught above as "not produced").
+  for (auto& [name, t] : rec.tensors) {
+    if (!starts_with(name, "grad/")) continue;
+    const std::string key = name.substr(5);
+    if (io.find(name) || io.find("grad_slot10/" + key)) continue;
+    if (!use_backbone && starts_with(key, "backbone.")) continue;
+    TensorCheck c;
+    c.name = name;
+    c.note = "trainable here but not in the upstream run (no golden gradient)";
+    rep.checks.push_back(c);
+  }
 
   // --- preprocessing goldens (tokenizer / images), provided by other modules ---
   if (fs::exists(dir / "preprocess.json")) {

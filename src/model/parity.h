@@ -14,11 +14,13 @@
 //   --dtype bf16 vs io_bf16.safetensors          atol 5e-2, rtol 5e-2 (README: loose)
 // A tensor passes when |ours - ref| <= atol + rtol |ref| everywhere.
 //
-// Extension points (other modules register at static-initialization time):
-//   register_backbone_factory(): builds the Eagle backbone for a golden folder. Without one, the
-//     backbone goldens cannot be checked: the action head is fed the golden backbone features, and
-//     the report says so (run_parity fails unless options.action_head_only is set).
-//   register_preprocess_check(): tokenizer / image goldens, run when preprocess.json is present.
+// The whole model (EagleBackbone + action head) is built from the folder's config (load_config) and
+// loaded with the strict groot::load_state_dict; the trainable set is the golden recipe's
+// (apply_recipe: tune flags + tune_top_llm_layers), so gradients are compared for exactly the
+// parameters upstream trained. options.action_head_only feeds the golden backbone features to the
+// action head instead (bisection aid).
+// Extension point: register_preprocess_check() adds tokenizer / image-preprocessing checks (other
+// modules), run when the folder has preprocess.json; without any, the report says they were not run.
 #pragma once
 #include <functional>
 #include <map>
@@ -58,18 +60,12 @@ struct TensorCheck {
 TensorCheck compare_tensor(const std::string& name, const torch::Tensor& ours, const torch::Tensor& ref,
                            const Tolerance& tol, const torch::Tensor& row_mask = torch::Tensor());
 
-// Copies tensors "<prefix><param name>" of a safetensors file / checkpoint into the module's
-// parameters (cast to their dtype / device). strict: every parameter must be present with the same
-// shape and every tensor under `prefix` must be used; all problems are listed in one groot::Error.
-// (Local loader of the action head; the project-wide strict loader is model/weights.h.)
-void load_parameters(torch::nn::Module& m, const st::File& f, const std::string& prefix, bool strict);
-void load_parameters(torch::nn::Module& m, const st::Checkpoint& ck, const std::string& prefix, bool strict);
 
 struct ParityOptions {
   std::string golden_dir;
   torch::ScalarType dtype = torch::kFloat32;
   torch::Device device = torch::kCPU;
-  bool action_head_only = false;   // feed golden backbone features; do not require a backbone
+  bool action_head_only = false;   // feed golden backbone features to the action head
   std::vector<std::string> dump;   // names (or "prefix*") to print in detail
   std::string dump_path;           // if set: write ours/<name> + golden/<name> to this .safetensors
 };
@@ -87,11 +83,6 @@ ParityReport run_parity(const ParityOptions& opt, std::ostream* log = nullptr);
 void print_report(const ParityReport& r, const std::string& golden_dir, std::ostream& os);
 
 // --- extension points ---------------------------------------------------------------------------
-// Builds the backbone for a golden folder (reads its upstream_config_eagle.json / config.json).
-using BackboneFactory = std::function<std::shared_ptr<VLBackbone>(const std::string& golden_dir)>;
-void register_backbone_factory(BackboneFactory f);
-bool have_backbone_factory();
-
 // Tokenizer / image-preprocessing goldens: returns its checks (names like "preprocess/img0/...").
 using PreprocessCheck = std::function<std::vector<TensorCheck>(const std::string& golden_dir)>;
 void register_preprocess_check(const std::string& name, PreprocessCheck f);

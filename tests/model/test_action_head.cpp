@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <sstream>
 
 #include "model/action_head.h"
 #include "model/ah_trace.h"
 #include "model/parity.h"
 #include "model/safetensors_torch.h"
+#include "model/weights.h"
 #include "test_util.h"
 #include "util/error.h"
 
@@ -28,10 +30,17 @@ const Golden& G() {
   return g;
 }
 
+void load_head(torch::nn::Module& head) {
+  groot::LoadOptions lo;
+  lo.prefix = "action_head.";  // strict within the prefix
+  auto rep = groot::load_state_dict(head, golden() + "/weights.safetensors", lo);
+  EXPECT_EQ(rep.tensors_loaded, 81);
+}
+
 ActionHead make_head() {
   auto j = nlohmann::json::parse(std::ifstream(golden() + "/upstream_config_gr00t_n1d6.json"));
   auto head = ActionHead(ActionHeadConfig::from_json(j));
-  load_parameters(*head, G().w, "action_head.", /*strict=*/true);
+  load_head(*head);
   return head;
 }
 
@@ -218,7 +227,7 @@ TEST(ActionHead, DropoutRecomputationReproducesMasks) {
   auto run = [&](bool ckpt) {
     torch::manual_seed(7);
     auto head = ActionHead(ActionHeadConfig::from_json(j));
-    load_parameters(*head, G().w, "action_head.", true);
+    load_head(*head);
     head->train();
     head->model->gradient_checkpointing = ckpt;
     torch::manual_seed(11);
@@ -266,4 +275,41 @@ TEST(ActionHead, BadInputsGiveClearErrors) {
   bin.state = in.state.slice(2, 0, 64);
   EXPECT_THROW(head->get_action(bb, bin), groot::Error);
   EXPECT_THROW(head->get_action(bb, in, torch::zeros({2, 10, 128})), groot::Error);
+}
+
+TEST(ActionHead, MetaBuildOf3BMatchesUpstreamKeyList) {
+  // The released 3B action head built shape-only must reproduce every action_head.* key of
+  // ../shared/docs/groot_n16_keys.tsv with its shape (473 keys, 1,418,623,744 parameters).
+  std::ifstream f(groot::test::shared_dir() + "/docs/groot_n16_keys.tsv");
+  ASSERT_TRUE(f.good());
+  std::map<std::string, std::vector<int64_t>> want;
+  int64_t want_params = 0;
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.rfind("action_head.", 0) != 0) continue;
+    std::istringstream ls(line);
+    std::string name, shape, numel;
+    std::getline(ls, name, '\t');
+    std::getline(ls, shape, '\t');
+    std::getline(ls, numel, '\t');
+    for (char& c : shape)
+      if (c == '[' || c == ']' || c == ',') c = ' ';
+    std::istringstream ss(shape);
+    int64_t d;
+    std::vector<int64_t> dims;
+    while (ss >> d) dims.push_back(d);
+    want[name] = dims;
+    want_params += std::stoll(numel);
+  }
+  EXPECT_EQ(want.size(), 473u);
+  auto head = ActionHead(ActionHeadConfig::n16_3b(), torch::TensorOptions().device(torch::kMeta).dtype(torch::kBFloat16));
+  std::map<std::string, std::vector<int64_t>> got;
+  int64_t got_params = 0;
+  for (auto& p : head->named_parameters()) {
+    EXPECT_TRUE(p.value().is_meta());
+    got["action_head." + p.key()] = p.value().sizes().vec();
+    got_params += p.value().numel();
+  }
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(got_params, want_params);
 }
