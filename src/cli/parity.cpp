@@ -1,0 +1,49 @@
+// groot parity GOLDEN_DIR: run the C++ model on a golden folder and compare every tensor.
+#include <iostream>
+
+#include "cli/verb.h"
+#include "model/device.h"
+#include "model/parity.h"
+
+namespace {
+
+int run(int argc, char** argv) {
+  CLI::App app{"Compare the C++ GR00T N1.6 with an upstream golden folder (weights + every intermediate, loss, "
+               "gradients, inference steps); exits 1 if any tensor exceeds its tolerance",
+               "groot parity"};
+  std::string dir, dtype = "fp32", device = "cpu", dump_path;
+  std::vector<std::string> dump;
+  bool ah_only = false;
+  app.add_option("golden_dir", dir, "golden folder, e.g. ../shared/golden/tiny_v1")->required();
+  app.add_option("--dtype", dtype, "fp32 (vs io.safetensors) or bf16 (vs io_bf16.safetensors, loose tolerance)")
+      ->check(CLI::IsMember({"fp32", "bf16"}));
+  app.add_option("--device", device, "cpu, cuda, cuda:N");
+  app.add_option("--dump", dump, "print this recorded tensor (or 'prefix*') next to the golden; repeatable");
+  app.add_option("--dump-file", dump_path, "also write the dumped tensors (ours/NAME, golden/NAME) to this .safetensors");
+  app.add_flag("--action-head-only", ah_only,
+               "feed the golden backbone features to the action head and check only ah/dit/train/grad/infer");
+  app.footer("Examples:\n  groot parity ../shared/golden/tiny_v1\n"
+             "  groot parity ../shared/golden/tiny_v1 --device cuda --dtype bf16\n"
+             "  groot parity ../shared/golden/tiny_v1 --dump 'dit/block0*'\n");
+  return groot::cli::run_app(app, argc, argv, [&] {
+    groot::model::ParityOptions opt;
+    opt.golden_dir = dir;
+    opt.dtype = groot::parse_dtype(dtype);
+    opt.device = groot::parse_device(device);
+    opt.action_head_only = ah_only;
+    opt.dump = dump;
+    opt.dump_path = dump_path;
+    auto rep = groot::model::run_parity(opt, &std::cout);
+    groot::model::print_report(rep, dir, std::cout);
+    if (rep.failures() > 0) {
+      std::cout << "parity: FAILED (" << rep.failures() << " tensors outside tolerance)\n";
+      return 1;
+    }
+    std::cout << "parity: OK\n";
+    return 0;
+  });
+}
+
+}  // namespace
+
+GROOT_VERB(parity, 60, "compare the C++ model with an upstream golden folder (every tensor)", run);
