@@ -193,7 +193,13 @@ struct BlockCheckpoint : torch::autograd::Function<BlockCheckpoint> {
     auto* kv = reinterpret_cast<const CrossKV*>(ctx->saved_data["kv"].toInt());
     auto saved = ctx->get_saved_variables();
     variable_list in;
-    for (auto& t : saved) in.push_back(t.defined() ? t.detach().requires_grad_(t.requires_grad()) : t);
+    // Activations (x, temb, ctx, mask) are re-entered as fresh leaves; the parameters are the module's
+    // own tensors (the recomputation uses them), so their gradients come out of the same grad() call.
+    const size_t n_act = blk->cross ? 4 : 2;
+    for (size_t i = 0; i < saved.size(); ++i) {
+      const auto& t = saved[i];
+      in.push_back(i < n_act && t.defined() ? t.detach().requires_grad_(t.requires_grad()) : t);
+    }
     torch::Tensor out;
     {
       torch::AutoGradMode enable(true);
