@@ -4,6 +4,7 @@
 #include "cli/verb.h"
 #include "model/device.h"
 #include "model/parity.h"
+#include "model/parity_preprocess.h"
 
 namespace {
 
@@ -33,6 +34,7 @@ int run(int argc, char** argv) {
     opt.action_head_only = ah_only;
     opt.dump = dump;
     opt.dump_path = dump_path;
+    groot::model::register_default_preprocess_checks();
     auto rep = groot::model::run_parity(opt, &std::cout);
     groot::model::print_report(rep, dir, std::cout);
     if (rep.failures() > 0) {

@@ -22,10 +22,14 @@ TEST(Parity, GrootParityPassesOnTinyGolden) {
   // Every family was compared, including the backbone and the gradients of the trained LLM layer.
   for (const char* name : {"vision/post_ln", "mlp1/out", "llm/layer1_out", "backbone/features", "ah/vlln_out",
                            "dit/block2_attn_out", "train/loss", "grad/backbone.model.language_model.model.layers.1.mlp.up_proj.weight",
-                           "grad_slot10/action_head.action_encoder.W2.W", "infer/step3/velocity", "infer/action_pred"}) {
+                           "grad_slot10/action_head.action_encoder.W2.W", "infer/step3/velocity", "infer/action_pred",
+                           // tokenizer / prompt and image-preprocessing goldens (preprocess.json/.safetensors)
+                           "preprocess/tokenizer", "preprocess/img1/smart_resize_uint8_hwc",
+                           "preprocess/img2/noletterbox/resize2_uint8_hwc", "preprocess/img2/pixel_values"}) {
     EXPECT_NE(r.output.find(std::string(name) + " "), std::string::npos) << name;
   }
   EXPECT_EQ(r.output.find("FAIL"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("NOT CHECKED"), std::string::npos) << r.output;
 }
 
 TEST(Parity, ReportComparesEveryGoldenTensor) {
