@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# One GPU-machine session: CUDA build, model tests on LibTorch 2.x, CUDA parity (fp32, bf16),
+# 3B random-weight latency/training-step benchmarks and CPU benchmarks on the 16-core host.
+# Everything is appended to ONE log file (the device tool returns at most 8 files).
+#   bash tools/gpu_session.sh LOGFILE      (run from the repository root; needs .debs/ and ../shared)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+LOG=${1:-gpu_session.log}
+: > "$LOG"
+step() {  # step NAME CMD...
+  local name=$1; shift
+  echo "=== $name: $*" >> "$LOG"
+  local t0=$(date +%s%N)
+  "$@" >> "$LOG" 2>&1
+  local rc=$?
+  echo "=== $name: rc=$rc wall=$(( ($(date +%s%N) - t0) / 1000000 )) ms" >> "$LOG"
+}
+step machine bash -c 'nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv; date -u; nproc'
+step build bash -c 'GROOT_JOBS=$(nproc) bash scripts/gpu_build.sh .debs 2>&1 | tail -4'
+export LD_LIBRARY_PATH=/tmp/groot-deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
+B=build-cuda
+G=../shared/golden/tiny_v1
+step version $B/groot --version
+step model_tests $B/groot_model_tests --gtest_brief=1
+step parity_cuda_fp32 $B/groot parity $G --device cuda --dtype fp32
+step parity_cuda_bf16 $B/groot parity $G --device cuda --dtype bf16
+step bench_3b_infer $B/bench_model --device cuda --dtype bf16 --views 2 --iters 20
+step bench_3b_train $B/bench_model --device cuda --dtype bf16 --views 2 --iters 10 --train --train-batch 8
+step bench_backbone $B/bench_backbone --device cuda --dtype bf16 --views 2 --iters 30
+step bench_img_1t $B/bench_image_transforms --iters 400 --threads 1
+step bench_img_16t $B/bench_image_transforms --iters 400 --threads 16
+step bench_tokenizer $B/bench_tokenizer --mb 4
+step bench_parquet $B/bench_parquet
+echo "=== done" >> "$LOG"
