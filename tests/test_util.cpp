@@ -4,8 +4,9 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
+#include <chrono>
 #include <cstdio>
-#include <random>
 
 #include "util/paths.h"
 
@@ -22,9 +23,12 @@ std::string groot_binary() {
 }
 
 TempDir::TempDir() {
-  std::random_device rd;
+  // pid + per-process counter + clock: unique without std::random_device (whose libstdc++
+  // implementation crashed with a null function pointer in the LibTorch 2.11 / Ubuntu 24.04 build).
+  static std::atomic<int> counter{0};
+  const auto ns = std::chrono::steady_clock::now().time_since_epoch().count();
   path = std::filesystem::temp_directory_path() /
-         ("groot-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
+         ("groot-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" + std::to_string(ns));
   std::filesystem::create_directories(path);
 }
 
