@@ -118,6 +118,6 @@ int main(int argc, char** argv) {
   double s2 = std::chrono::duration<double>(now() - t0).count();
   std::printf("relative_stats.json: %.3f s  %.0f frames/s  (%lld chunks of [16][%d])\n", s2, total / s2,
               (long long)rs[0].num_chunks, ad);
-  if (dir.empty()) fsys::remove_all(root);
+  if (dir.empty()) groot::remove_tree(root);
   return 0;
 }

@@ -21,6 +21,7 @@
 
 #include "data/video.h"
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/paths.h"
 
 namespace fs = std::filesystem;
@@ -175,10 +176,7 @@ int main(int argc, char** argv) {
     fs::create_directories(work);
     struct Cleanup {
       fs::path p;
-      ~Cleanup() {
-        std::error_code ec;
-        fs::remove_all(p, ec);
-      }
+      ~Cleanup() { groot::remove_tree(p); }
     } cleanup{work};
 
     std::vector<std::vector<uint8_t>> f240, f256;

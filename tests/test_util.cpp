@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "util/fs.h"
 #include "util/paths.h"
 
 namespace groot::test {
@@ -23,8 +24,7 @@ std::string groot_binary() {
 }
 
 TempDir::TempDir() {
-  // pid + per-process counter + clock: unique without std::random_device (whose libstdc++
-  // implementation crashed with a null function pointer in the LibTorch 2.11 / Ubuntu 24.04 build).
+  // pid + per-process counter + clock: unique without any random source.
   static std::atomic<int> counter{0};
   const auto ns = std::chrono::steady_clock::now().time_since_epoch().count();
   path = std::filesystem::temp_directory_path() /
@@ -33,8 +33,8 @@ TempDir::TempDir() {
 }
 
 TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path, ec);
+  // Not std::filesystem::remove_all: see groot::remove_tree (crashes in LibTorch 2.x binaries).
+  groot::remove_tree(path);
 }
 
 CmdResult run_cmd(const std::string& cmd) {

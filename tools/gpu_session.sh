@@ -22,6 +22,12 @@ B=build-cuda
 G=../shared/golden/tiny_v1
 step version $B/groot --version
 step model_tests $B/groot_model_tests --gtest_brief=1
+# libtorch.so of PyTorch wheels exports std::filesystem symbols that interpose on libstdc++'s
+# (remove_all crashed; see groot::remove_tree). List them so a new wheel's set is visible.
+step torch_fs_exports bash -c 'nm -D --defined-only "$(python3 -c "import torch,os;print(os.path.dirname(torch.__file__))")/lib/libtorch.so" | c++filt | grep -c "std::filesystem"; nm -D --defined-only "$(python3 -c "import torch,os;print(os.path.dirname(torch.__file__))")/lib/libtorch.so" | c++filt | grep "std::filesystem" | sed "s/^[0-9a-f]* //" | head -40'
+# The torch-linked binary converts (no cameras: no FFmpeg needed) and replaces its output twice.
+F=../shared/fixtures/isaaclab_hdf5_franka_stack/dataset.hdf5
+step convert_cuda_build bash -c "rm -rf /tmp/fs && $B/groot convert --hdf5 $F --mapping examples/mappings/franka_stack.yaml --output /tmp/fs && $B/groot convert --hdf5 $F --mapping examples/mappings/franka_stack.yaml --output /tmp/fs --overwrite && $B/groot validate /tmp/fs && $B/groot stats /tmp/fs && ls -a /tmp"
 step parity_cuda_fp32 $B/groot parity $G --device cuda --dtype fp32
 step parity_cuda_bf16 $B/groot parity $G --device cuda --dtype bf16
 step bench_3b_infer $B/bench_model --device cuda --dtype bf16 --views 2 --iters 20

@@ -15,6 +15,7 @@
 #include "data/convert.h"
 #include "data/synth.h"
 #include "util/error.h"
+#include "util/fs.h"
 
 namespace {
 
@@ -72,8 +73,7 @@ int run(int argc, char** argv) {
       fs::path p;
       bool keep;
       ~Cleanup() {
-        std::error_code ec;
-        if (!keep) fs::remove_all(p, ec);
+        if (!keep) groot::remove_tree(p);
       }
     } cleanup{wd, keep};
     if (hdf5.empty()) {

@@ -1,6 +1,8 @@
 #include "util/fs.h"
 
 #include <fcntl.h>
+#include <ftw.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -37,6 +39,18 @@ void write_file_atomic(const fs::path& path, std::string_view data) {
     ::unlink(tmp.c_str());
     fail("cannot rename ", tmp.string(), " to ", path.string(), ": ", std::strerror(e));
   }
+}
+
+static int remove_entry(const char* p, const struct stat*, int, struct FTW*) {
+  return ::remove(p) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+bool remove_tree(const fs::path& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return errno == ENOENT;
+  if (!S_ISDIR(st.st_mode)) return ::unlink(path.c_str()) == 0 || errno == ENOENT;
+  // Depth-first (children before their folder), physical walk (symlinks are not followed).
+  return ::nftw(path.c_str(), remove_entry, 32, FTW_DEPTH | FTW_PHYS) == 0;
 }
 
 std::string read_file(const fs::path& path) {
@@ -83,19 +97,16 @@ StagingDir::StagingDir(const fs::path& final_dir, bool overwrite)
   const std::string prefix = "." + final_.filename().string() + ".staging-";
   for (auto& e : fs::directory_iterator(parent, ec)) {
     std::string n = e.path().filename().string();
-    if (n.rfind(prefix, 0) == 0 && !pid_alive(n)) fs::remove_all(e.path(), ec);
+    if (n.rfind(prefix, 0) == 0 && !pid_alive(n)) remove_tree(e.path());
   }
   staging_ = sibling(final_, "staging");
-  fs::remove_all(staging_, ec);
+  remove_tree(staging_);
   fs::create_directories(staging_, ec);
   if (ec) fail("cannot create staging folder ", staging_.string(), ": ", ec.message());
 }
 
 StagingDir::~StagingDir() {
-  if (!committed_) {
-    std::error_code ec;
-    fs::remove_all(staging_, ec);
-  }
+  if (!committed_) remove_tree(staging_);
 }
 
 void StagingDir::commit() {
@@ -103,7 +114,7 @@ void StagingDir::commit() {
   fs::path old;
   if (fs::exists(final_, ec)) {
     old = sibling(final_, "old");
-    fs::remove_all(old, ec);
+    remove_tree(old);
     fs::rename(final_, old, ec);
     if (ec) fail("cannot move existing ", final_.string(), " aside: ", ec.message());
   }
@@ -114,7 +125,7 @@ void StagingDir::commit() {
     fail("cannot rename ", staging_.string(), " to ", final_.string(), ": ", ec.message());
   }
   committed_ = true;
-  if (!old.empty()) fs::remove_all(old, ec);
+  if (!old.empty()) remove_tree(old);
 }
 
 }  // namespace groot

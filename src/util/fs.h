@@ -14,6 +14,14 @@ namespace fs = std::filesystem;
 // Writes `data` to `path` through `path.tmp-<pid>` + fsync + rename. Throws groot::Error.
 void write_file_atomic(const fs::path& path, std::string_view data);
 
+// Removes a file or a directory tree (symlinks are removed, never followed). Returns false and
+// leaves what could not be removed on error; a missing path is success.
+// Use this, never std::filesystem::remove_all: PyTorch 2.x wheels export their own copy of
+// remove_all from libtorch.so, which interposes on libstdc++'s and calls a null function
+// pointer when it recurses (seen with PyTorch 2.11 on Ubuntu 24.04), so any binary linking
+// LibTorch crashed when it cleaned up a folder.
+bool remove_tree(const fs::path& path);
+
 // Reads a whole file. Throws groot::Error naming the path.
 std::string read_file(const fs::path& path);
 
