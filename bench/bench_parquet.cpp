@@ -16,8 +16,17 @@
 using namespace groot::pq;
 
 int main(int argc, char** argv) {
+  if (argc > 1 && (std::string(argv[1]) == "-h" || std::string(argv[1]) == "--help")) {
+    std::printf("usage: bench_parquet [ROWS=300000] [REPEATS=3]\n"
+                "Writes and reads a LeRobot-like table (fixed-size float lists + scalars) with every codec.\n");
+    return 0;
+  }
   const int64_t rows = argc > 1 ? std::atoll(argv[1]) : 300000;
   const int repeats = argc > 2 ? std::atoi(argv[2]) : 3;
+  if (rows <= 0 || repeats <= 0) {
+    std::fprintf(stderr, "bench_parquet: ROWS and REPEATS must be positive integers\n");
+    return 2;
+  }
   Table t;
   t.num_rows = rows;
   std::mt19937 rng(1);

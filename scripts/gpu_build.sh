@@ -5,7 +5,7 @@
 #
 #   mkdir -p .debs && (cd .debs && apt-get download libsnappy-dev libsnappy1v5 libyaml-cpp-dev \
 #       libyaml-cpp0.7 libzmq3-dev libzmq5 cppzmq-dev libmsgpack-cxx-dev libsodium23 libpgm-5.3-0 \
-#       libnorm1 libbsd0 libmd0)
+#       libnorm1 libbsd0 libmd0 libdeflate-dev libdeflate0)
 #
 # and are unpacked here with `dpkg -x` into a private prefix (never into /). FFmpeg is not carried
 # (its library closure is ~55 MB): this build has no video support and says so.

@@ -3,6 +3,11 @@
 #include <hdf5.h>
 #include <zlib.h>
 
+#include "groot/build_config.h"
+#if GROOT_HAVE_LIBDEFLATE
+#include <libdeflate.h>
+#endif
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -257,6 +262,32 @@ void Dataset::read_rows(int64_t row0, int64_t n, uint8_t* out) const {
     read_impl(row0, n, H5T_NATIVE_UINT8, out);
 }
 
+namespace {
+// Inflates one gzip (zlib-stream) HDF5 chunk into `out` (sized to the exact chunk size).
+void inflate_chunk(const std::vector<uint8_t>& raw, std::vector<uint8_t>& out, const std::string& file,
+                   const std::string& path, hsize_t row) {
+#if GROOT_HAVE_LIBDEFLATE
+  // One decompressor per thread (not thread-safe, cheap to keep).
+  struct Dec {
+    libdeflate_decompressor* d = libdeflate_alloc_decompressor();
+    ~Dec() { libdeflate_free_decompressor(d); }
+  };
+  thread_local Dec dec;
+  if (!dec.d) fail("out of memory allocating a deflate decompressor");
+  size_t got = 0;
+  auto r = libdeflate_zlib_decompress(dec.d, raw.data(), raw.size(), out.data(), out.size(), &got);
+  if (r != LIBDEFLATE_SUCCESS || got != out.size())
+    fail(file, ": corrupt gzip chunk in ", path, " at row ", row, " (libdeflate result ", int(r), ", ", got,
+         " of ", out.size(), " bytes)");
+#else
+  uLongf len = uLongf(out.size());
+  int zr = ::uncompress(out.data(), &len, raw.data(), uLong(raw.size()));
+  if (zr != Z_OK || size_t(len) != out.size())
+    fail(file, ": corrupt gzip chunk in ", path, " at row ", row, " (zlib error ", zr, ")");
+#endif
+}
+}  // namespace
+
 void Dataset::read_direct_u8(int64_t row0, int64_t n, uint8_t* out) const {
   const auto& shp = info_.shape;
   const auto& ch = info_.chunk;
@@ -305,10 +336,7 @@ void Dataset::read_direct_u8(int64_t row0, int64_t n, uint8_t* out) const {
       if (!have) {
         std::fill(chunk.begin(), chunk.end(), uint8_t(0));
       } else if (deflate && !(mask & 1u)) {
-        uLongf len = uLongf(chunk_bytes);
-        int zr = ::uncompress(chunk.data(), &len, raw.data(), uLong(raw.size()));
-        if (zr != Z_OK || int64_t(len) != chunk_bytes)
-          fail(file_, ": corrupt gzip chunk in ", path_, " at row ", off[0], " (zlib error ", zr, ")");
+        inflate_chunk(raw, chunk, file_, path_, off[0]);
       } else {
         if (int64_t(raw.size()) != chunk_bytes)
           fail(file_, ": chunk of ", path_, " at row ", off[0], " has ", raw.size(), " bytes, expected ", chunk_bytes);

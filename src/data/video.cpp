@@ -1,5 +1,6 @@
 // FFmpeg video encode / probe / decode. Design notes are at the top of data/video.h.
 #include "data/video.h"
+#include "data/yuv.h"
 
 #include "groot/build_config.h"
 #include "util/error.h"
@@ -457,7 +458,6 @@ struct Encoder::Impl {
   AVStream* st = nullptr;
   FramePtr frame;
   PacketPtr pkt;
-  SwsPtr sws;
   int64_t frames = 0, packets = 0;
   bool finished = false;
 
@@ -584,9 +584,6 @@ Encoder::Encoder(const std::string& path, int width, int height, const EncodeOpt
   r = av_frame_get_buffer(m.frame.get(), 0);
   if (r < 0) fail("video ", path, ": cannot allocate a frame: ", av_err(r));
   m.pkt = make_packet();
-  m.sws.reset(sws_getContext(width, height, AV_PIX_FMT_RGB24, width, height, AV_PIX_FMT_YUV420P, SWS_BICUBIC,
-                             nullptr, nullptr, nullptr));
-  if (!m.sws) fail("video ", path, ": cannot create the RGB -> yuv420p converter");
 }
 
 Encoder::~Encoder() = default;
@@ -597,9 +594,9 @@ void Encoder::write_rgb(const uint8_t* hwc) {
   if (!hwc) fail("video ", m.path, ": write_rgb() got a null frame pointer");
   int r = av_frame_make_writable(m.frame.get());
   if (r < 0) fail("video ", m.path, ": ", av_err(r));
-  const uint8_t* src[4] = {hwc, nullptr, nullptr, nullptr};
-  const int src_stride[4] = {m.width * 3, 0, 0, 0};
-  sws_scale(m.sws.get(), src, src_stride, 0, m.height, m.frame->data, m.frame->linesize);
+  AVFrame* f = m.frame.get();
+  if (f->linesize[1] != f->linesize[2]) fail("video ", m.path, ": unexpected yuv420p frame layout");
+  yuv::rgb24_to_yuv420p(hwc, m.width, m.height, f->data[0], f->linesize[0], f->data[1], f->data[2], f->linesize[1]);
   m.frame->pts = m.frames;  // time base 1/fps: frame i at i/fps
   r = avcodec_send_frame(m.enc.get(), m.frame.get());
   if (r < 0) fail("video ", m.path, ": encoder ", m.enc_name, " rejected frame ", m.frames, ": ", av_err(r));

@@ -1,5 +1,6 @@
 // HDF5 wrapper + synth: layout, encodings, row-range reads, error messages, scene consistency.
 #include <gtest/gtest.h>
+#include <hdf5.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -229,6 +230,44 @@ TEST(Hdf5, DirectChunkReadsEqualHdf5Reads) {
       if (std::string(name) != "partial")
         EXPECT_EQ(0, std::memcmp(fast.data(), data.data() + size_t(r0) * row, fast.size())) << name;
     }
+  }
+}
+
+TEST(Hdf5, CorruptGzipChunkNamesFileDatasetAndRow) {
+  // A chunk whose deflate stream is garbage (bit rot, a truncated copy) must give an error naming
+  // the file, the dataset and the first row of the chunk, never garbage frames or a crash.
+  TempDir tmp;
+  std::string path = (tmp / "bad.hdf5").string();
+  const std::vector<int64_t> shape{12, 4, 6, 3};
+  std::vector<uint8_t> data(12 * 4 * 6 * 3, 17);
+  {
+    h5::File f = h5::File::create(path);
+    f.create_dataset("obs/cam", h5::Type::kUInt8, shape, {4, 4, 6, 3}, 4).write_rows(0, 12, data.data());
+    f.close();
+  }
+  {  // overwrite the chunk holding rows 4..7 with bytes that are not a zlib stream (raw HDF5 API)
+    hid_t fid = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(fid, 0);
+    hid_t did = H5Dopen2(fid, "obs/cam", H5P_DEFAULT);
+    ASSERT_GE(did, 0);
+    const hsize_t off[4] = {4, 0, 0, 0};
+    std::vector<uint8_t> junk(40, 0xAB);
+    ASSERT_GE(H5Dwrite_chunk(did, H5P_DEFAULT, 0, off, junk.size(), junk.data()), 0);
+    H5Dclose(did);
+    H5Fclose(fid);
+  }
+  h5::File f = h5::File::open(path);
+  std::vector<uint8_t> out(12 * 4 * 6 * 3);
+  f.dataset("obs/cam").read_rows(0, 4, out.data());  // the intact chunk still reads
+  EXPECT_EQ(out[0], 17);
+  try {
+    f.dataset("obs/cam").read_rows(0, 12, out.data());
+    FAIL() << "expected an error";
+  } catch (const groot::Error& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find("bad.hdf5"), std::string::npos) << m;
+    EXPECT_NE(m.find("obs/cam"), std::string::npos) << m;
+    EXPECT_NE(m.find("row 4"), std::string::npos) << m;
   }
 }
 
