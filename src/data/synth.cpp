@@ -441,12 +441,12 @@ Summary write_file(const Options& o) {
     f.close();
     prog.finish();
   } catch (...) {
-    fs::remove(tmp, ec);
+    ::unlink(tmp.c_str());  // not std::filesystem (see remove_tree in util/fs.h)
     throw;
   }
   fs::rename(tmp, final_path, ec);
   if (ec) {
-    fs::remove(tmp);
+    ::unlink(tmp.c_str());
     fail("synth: cannot rename ", tmp.string(), " to ", final_path.string(), ": ", ec.message());
   }
   sum.bytes = int64_t(fs::file_size(final_path, ec));

@@ -467,10 +467,7 @@ struct Encoder::Impl {
       if (oc->pb) avio_closep(&oc->pb);
       avformat_free_context(oc);
     }
-    if (!finished && !tmp_path.empty()) {
-      std::error_code ec;
-      fs::remove(tmp_path, ec);
-    }
+    if (!finished && !tmp_path.empty()) ::unlink(tmp_path.c_str());  // not std::filesystem (util/fs.h)
   }
 
   // Moves every packet the encoder has ready into the muxer.
