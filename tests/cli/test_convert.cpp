@@ -93,6 +93,7 @@ std::string synth_small(const fs::path& path, int seed, bool gap, bool gzip = tr
 
 
 TEST(Convert, SynthToDatasetReadBack) {
+  if (!groot::video::available()) GTEST_SKIP() << "needs FFmpeg video (this build has none)";
   TempDir tmp;
   fs::path in = tmp / "demos.hdf5", out = tmp / "ds";
   auto r = run_groot(synth_small(in, 7, /*gap=*/true));
@@ -302,6 +303,7 @@ TEST(Convert, FrankaStackFixtureViaMappingFile) {
 
 
 TEST(Convert, CliReportsErrorsWithExitCode) {
+  if (!groot::video::available()) GTEST_SKIP() << "needs FFmpeg video (this build has none)";
   TempDir tmp;
   fs::path in = tmp / "bad.hdf5", out = tmp / "out";
   {
@@ -332,6 +334,7 @@ TEST(Convert, CliReportsErrorsWithExitCode) {
 }
 
 TEST(Convert, KillDashNineLeavesNoDatasetAndRerunWorks) {
+  if (!groot::video::available()) GTEST_SKIP() << "needs FFmpeg video (this build has none)";
   TempDir tmp;
   fs::path in = tmp / "big.hdf5", out = tmp / "ds", old = tmp / "old";
   {
