@@ -308,7 +308,7 @@ void Dataset::read_direct_u8(int64_t row0, int64_t n, uint8_t* out) const {
   for (size_t d = 1; d < rank; ++d) grid[d] = (shp[d] + ch[d] - 1) / ch[d];
   std::vector<uint8_t> raw, chunk(static_cast<size_t>(chunk_bytes));
   std::vector<hsize_t> off(rank, 0);
-  std::vector<int64_t> gi(rank, 0);
+  std::vector<int64_t> gi(rank, 0), lo(rank), hi(rank), idx(rank);  // reused for every chunk
   for (int64_t cr = row0 / ch[0]; cr * ch[0] < row0 + n; ++cr) {
     std::fill(gi.begin(), gi.end(), 0);
     while (true) {
@@ -343,7 +343,6 @@ void Dataset::read_direct_u8(int64_t row0, int64_t n, uint8_t* out) const {
         chunk.swap(raw);
       }
       // Copy the part of this chunk that lies inside rows [row0, row0+n) and inside the dataset.
-      std::vector<int64_t> lo(rank), hi(rank);
       lo[0] = std::max<int64_t>(row0, int64_t(off[0]));
       hi[0] = std::min<int64_t>(row0 + n, int64_t(off[0]) + ch[0]);
       for (size_t d = 1; d < rank; ++d) {
@@ -358,7 +357,7 @@ void Dataset::read_direct_u8(int64_t row0, int64_t n, uint8_t* out) const {
       } else {
         const size_t inner = rank - 2;  // dim walked in the tight loop
         const int64_t os = ostride[inner], cs = cstride[inner], cnt = hi[inner] - lo[inner];
-        std::vector<int64_t> idx(lo.begin(), lo.end());
+        idx = lo;
         while (true) {
           int64_t o = (idx[0] - row0) * ostride[0], c = (idx[0] - int64_t(off[0])) * cstride[0];
           for (size_t d = 1; d < rank; ++d) {
