@@ -3,12 +3,17 @@
 # 3B random-weight latency/training-step benchmarks and CPU benchmarks on the 16-core host.
 # Everything is appended to ONE log file (the device tool returns at most 8 files).
 #   bash tools/gpu_session.sh LOGFILE      (run from the repository root; needs .debs/ and ../shared)
+#   GROOT_GPU_STEPS="model_tests bench_img_torch_240" bash tools/gpu_session.sh LOG   runs only the
+#   named steps (plus machine + build), to spend less device time.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 LOG=${1:-gpu_session.log}
 : > "$LOG"
 step() {  # step NAME CMD...
   local name=$1; shift
+  if [[ -n "${GROOT_GPU_STEPS:-}" && $name != machine && $name != build && " $GROOT_GPU_STEPS " != *" $name "* ]]; then
+    return 0
+  fi
   echo "=== $name: $*" >> "$LOG"
   local t0=$(date +%s%N)
   "$@" >> "$LOG" 2>&1
@@ -35,6 +40,10 @@ step bench_3b_train $B/bench_model --device cuda --dtype bf16 --views 2 --iters 
 step bench_backbone $B/bench_backbone --device cuda --dtype bf16 --views 2 --iters 30
 step bench_img_1t $B/bench_image_transforms --iters 400 --threads 1
 step bench_img_16t $B/bench_image_transforms --iters 400 --threads 16
+step bench_img_torch_240 $B/bench_image_transforms_torch --device cuda --batch 64 --height 240 --width 320
+step bench_img_torch_224 $B/bench_image_transforms_torch --device cuda --batch 64 --height 224 --width 224
+step bench_img_torch_480 $B/bench_image_transforms_torch --device cuda --batch 64 --height 480 --width 640
+step bench_img_torch_b256 $B/bench_image_transforms_torch --device cuda --batch 256 --height 240 --width 320 --iters 10
 step bench_tokenizer $B/bench_tokenizer --mb 4
 step bench_parquet $B/bench_parquet
 echo "=== done" >> "$LOG"

@@ -130,38 +130,20 @@ void resize_area_fast(const ImageView& src, Image& dst, int isx, int isy) {
 }
 
 // ---- OpenCV INTER_AREA up-scaling: bilinear with area-style coefficients, 11-bit fixed point ----
-void resize_area_linear(const ImageView& src, Image& dst, double scale_x, double scale_y, double inv_scale_x,
-                        double inv_scale_y) {
-  constexpr int kCoefScale = 1 << 11;  // INTER_RESIZE_COEF_SCALE
+constexpr int kCoefScale = 1 << 11;  // INTER_RESIZE_COEF_SCALE
+
+void resize_area_linear(const ImageView& src, Image& dst) {
   const int cn = src.c;
   const int dwidth = dst.w * cn;
-  // Horizontal tables (element units).
-  std::vector<int> xofs(dwidth);
-  std::vector<int16_t> ialpha(size_t(dwidth) * 2);
-  int xmax = dst.w;
-  for (int dx = 0; dx < dst.w; dx++) {
-    int sx = int(std::floor(dx * scale_x));
-    float fx = float((dx + 1) - (sx + 1) * inv_scale_x);
-    fx = fx <= 0 ? 0.f : fx - std::floor(fx);
-    if (sx + 1 >= src.w) {
-      xmax = std::min(xmax, dx);
-      if (sx >= src.w - 1) fx = 0, sx = src.w - 1;
-    }
-    const int16_t a0 = sat_s16_f((1.f - fx) * kCoefScale), a1 = sat_s16_f(fx * kCoefScale);
-    for (int k = 0; k < cn; k++) {
-      xofs[dx * cn + k] = sx * cn + k;
-      ialpha[(dx * cn + k) * 2] = a0;
-      ialpha[(dx * cn + k) * 2 + 1] = a1;
-    }
-  }
-  const int xmax_el = xmax * cn;
+  const IntTaps tx = area_linear_taps(src.w, dst.w, /*horizontal=*/true);
+  const IntTaps ty = area_linear_taps(src.h, dst.h, /*horizontal=*/false);
   auto hresize = [&](const uint8_t* S, int* D) {
-    int x = 0;
-    for (; x < xmax_el; x++) {
-      const int sx = xofs[x];
-      D[x] = S[sx] * ialpha[x * 2] + S[sx + cn] * ialpha[x * 2 + 1];
+    for (int dx = 0; dx < dst.w; dx++) {
+      const uint8_t* s0 = S + tx.idx[dx] * cn;
+      const uint8_t* s1 = S + tx.idx[tx.out + dx] * cn;
+      const int a0 = tx.w[dx], a1 = tx.w[tx.out + dx];
+      for (int k = 0; k < cn; k++) D[dx * cn + k] = s0[k] * a0 + s1[k] * a1;
     }
-    for (; x < dwidth; x++) D[x] = S[xofs[x]] * kCoefScale;
   };
   std::vector<int> row0(dwidth), row1(dwidth);
   int have0 = -1, have1 = -1;  // source rows currently held in row0 / row1
@@ -170,11 +152,8 @@ void resize_area_linear(const ImageView& src, Image& dst, double scale_x, double
   // (OpenCV 5.0) show this rounding on every element, including a row tail that is not a multiple
   // of the vector width (243x323 -> 256x340), so it is used for all outputs.
   for (int dy = 0; dy < dst.h; dy++) {
-    int sy = int(std::floor(dy * scale_y));
-    float fy = float((dy + 1) - (sy + 1) * inv_scale_y);
-    fy = fy <= 0 ? 0.f : fy - std::floor(fy);
-    const int b0 = sat_s16_f((1.f - fy) * kCoefScale), b1 = sat_s16_f(fy * kCoefScale);
-    const int y0 = std::clamp(sy, 0, src.h - 1), y1 = std::clamp(sy + 1, 0, src.h - 1);
+    const int y0 = ty.idx[dy], y1 = ty.idx[ty.out + dy];
+    const int b0 = ty.w[dy], b1 = ty.w[ty.out + dy];
     // Reuse horizontally resized rows from the previous output row when possible.
     if (y0 == have1) {
       std::swap(row0, row1);
@@ -300,25 +279,123 @@ std::array<int, 2> smallest_max_size_shape(int h, int w, int max_size) {
   return {int(std::nearbyint(h * scale)), int(std::nearbyint(w * scale))};
 }
 
-Image resize_area(const ImageView& src, int out_h, int out_w) {
-  check_view(src, "resize_area");
-  GROOT_CHECK(out_h > 0 && out_w > 0, "resize_area: invalid output size ", out_h, "x", out_w);
-  if (out_h == src.h && out_w == src.w) return copy_of(src);
-  Image dst(out_h, out_w, src.c);
-  const double inv_scale_x = double(out_w) / src.w, inv_scale_y = double(out_h) / src.h;
+AreaChoice area_choice(int in_h, int in_w, int out_h, int out_w) {
+  AreaChoice c;
+  if (out_h == in_h && out_w == in_w) return c;
+  const double inv_scale_x = double(out_w) / in_w, inv_scale_y = double(out_h) / in_h;
   const double scale_x = 1. / inv_scale_x, scale_y = 1. / inv_scale_y;
   const int iscale_x = round_half_even(scale_x), iscale_y = round_half_even(scale_y);
   const bool is_area_fast =
       std::abs(scale_x - iscale_x) < DBL_EPSILON && std::abs(scale_y - iscale_y) < DBL_EPSILON;
   if (scale_x >= 1 && scale_y >= 1) {
-    if (is_area_fast)
-      resize_area_fast(src, dst, iscale_x, iscale_y);
-    else
-      resize_area_generic(src, dst, scale_x, scale_y);
+    c.kernel = is_area_fast ? AreaKernel::Fast : AreaKernel::Generic;
+    c.factor_x = iscale_x;
+    c.factor_y = iscale_y;
   } else {
-    resize_area_linear(src, dst, scale_x, scale_y, inv_scale_x, inv_scale_y);
+    c.kernel = AreaKernel::Linear;
+  }
+  return c;
+}
+
+Image resize_area(const ImageView& src, int out_h, int out_w) {
+  check_view(src, "resize_area");
+  GROOT_CHECK(out_h > 0 && out_w > 0, "resize_area: invalid output size ", out_h, "x", out_w);
+  const AreaChoice c = area_choice(src.h, src.w, out_h, out_w);
+  if (c.kernel == AreaKernel::Copy) return copy_of(src);
+  Image dst(out_h, out_w, src.c);
+  switch (c.kernel) {
+    case AreaKernel::Fast:
+      resize_area_fast(src, dst, c.factor_x, c.factor_y);
+      break;
+    case AreaKernel::Generic:
+      resize_area_generic(src, dst, 1. / (double(out_w) / src.w), 1. / (double(out_h) / src.h));
+      break;
+    default:
+      resize_area_linear(src, dst);
+      break;
   }
   return dst;
+}
+
+// ---- resampling tables --------------------------------------------------------------------------
+FloatTaps area_generic_taps(int in, int out) {
+  GROOT_CHECK(in > 0 && out > 0, "area_generic_taps: invalid sizes ", in, " -> ", out);
+  const std::vector<AreaTab> tab = area_tab(in, out, 1, 1. / (double(out) / in));
+  std::vector<int> count(out, 0);
+  for (const AreaTab& t : tab) count[t.di]++;
+  FloatTaps r;
+  r.out = out;
+  r.k = *std::max_element(count.begin(), count.end());
+  r.idx.assign(size_t(r.k) * out, 0);
+  r.w.assign(size_t(r.k) * out, 0.f);
+  std::fill(count.begin(), count.end(), 0);
+  for (const AreaTab& t : tab) {  // area_tab lists each output's entries contiguously, in order
+    const int k = count[t.di]++;
+    r.idx[size_t(k) * out + t.di] = t.si;
+    r.w[size_t(k) * out + t.di] = t.alpha;
+  }
+  return r;
+}
+
+IntTaps area_fast_taps(int in, int out, int factor) {
+  GROOT_CHECK(in > 0 && out > 0 && factor > 0, "area_fast_taps: invalid sizes ", in, " -> ", out, " / ",
+              factor);
+  IntTaps r;
+  r.out = out;
+  r.k = factor;
+  r.idx.resize(size_t(factor) * out);
+  r.w.assign(size_t(factor) * out, 1);
+  for (int k = 0; k < factor; k++)
+    for (int d = 0; d < out; d++) r.idx[size_t(k) * out + d] = std::min(d * factor + k, in - 1);
+  return r;
+}
+
+IntTaps area_linear_taps(int in, int out, bool horizontal) {
+  GROOT_CHECK(in > 0 && out > 0, "area_linear_taps: invalid sizes ", in, " -> ", out);
+  const double inv_scale = double(out) / in, scale = 1. / inv_scale;
+  IntTaps r;
+  r.out = out;
+  r.k = 2;
+  r.idx.resize(size_t(2) * out);
+  r.w.resize(size_t(2) * out);
+  for (int d = 0; d < out; d++) {
+    int s = int(std::floor(d * scale));
+    float f = float((d + 1) - (s + 1) * inv_scale);
+    f = f <= 0 ? 0.f : f - std::floor(f);
+    int i0, i1;
+    if (horizontal) {
+      // OpenCV's horizontal pass: past the last source pair it copies S[in-1] * 2048.
+      if (s + 1 >= in) s = in - 1, f = 0.f;
+      i0 = s;
+      i1 = std::min(s + 1, in - 1);
+    } else {
+      i0 = std::clamp(s, 0, in - 1);
+      i1 = std::clamp(s + 1, 0, in - 1);
+    }
+    r.idx[d] = i0;
+    r.idx[out + d] = i1;
+    r.w[d] = sat_s16_f((1.f - f) * kCoefScale);
+    r.w[out + d] = sat_s16_f(f * kCoefScale);
+  }
+  return r;
+}
+
+IntTaps pil_bicubic_taps(int in, int out) {
+  GROOT_CHECK(in > 0 && out > 0, "pil_bicubic_taps: invalid sizes ", in, " -> ", out);
+  const PilCoeffs c = pil_precompute(in, out);
+  IntTaps r;
+  r.out = out;
+  r.k = c.ksize;
+  r.idx.assign(size_t(r.k) * out, 0);
+  r.w.assign(size_t(r.k) * out, 0);
+  for (int d = 0; d < out; d++) {
+    const int xmin = c.bounds[d * 2], n = c.bounds[d * 2 + 1];
+    for (int k = 0; k < n; k++) {
+      r.idx[size_t(k) * out + d] = xmin + k;
+      r.w[size_t(k) * out + d] = c.kk[size_t(d) * c.ksize + k];
+    }
+  }
+  return r;
 }
 
 CropBox center_crop_box(int h, int w, double fraction) {
@@ -679,6 +756,19 @@ Pixels preprocess_train(const ImageView& src, const ImageTransformConfig& cfg, c
   return to_pixels(eagle_resize(albumentations_train(src, cfg, draw), cfg.patch_factor));
 }
 
+std::vector<TrainDraw> draw_batch(const std::vector<SampleImages>& samples, const ImageTransformConfig& cfg,
+                                  uint64_t seed) {
+  std::vector<TrainDraw> draws(samples.size());
+  for (size_t s = 0; s < samples.size(); s++) {
+    if (samples[s].empty()) continue;
+    std::seed_seq seq{uint32_t(seed), uint32_t(seed >> 32), uint32_t(s), uint32_t(uint64_t(s) >> 32)};
+    std::mt19937_64 rng(seq);
+    const auto hw = size_after_resize1(samples[s][0].h, samples[s][0].w, cfg);
+    draws[s] = draw_train(rng, cfg, hw[0], hw[1]);
+  }
+  return draws;
+}
+
 std::vector<std::vector<Pixels>> preprocess_batch(const std::vector<SampleImages>& samples,
                                                   const ImageTransformConfig& cfg, bool train, uint64_t seed,
                                                   int num_threads) {
@@ -690,15 +780,7 @@ std::vector<std::vector<Pixels>> preprocess_batch(const std::vector<SampleImages
                   ": expected a non-empty uint8 RGB image, got ", v.h, "x", v.w, "x", v.c);
     }
   // Flatten into (sample, image) jobs; train draws are made per sample, deterministically.
-  std::vector<TrainDraw> draws(samples.size());
-  if (train)
-    for (size_t s = 0; s < samples.size(); s++) {
-      if (samples[s].empty()) continue;
-      std::seed_seq seq{uint32_t(seed), uint32_t(seed >> 32), uint32_t(s), uint32_t(uint64_t(s) >> 32)};
-      std::mt19937_64 rng(seq);
-      const auto hw = size_after_resize1(samples[s][0].h, samples[s][0].w, cfg);
-      draws[s] = draw_train(rng, cfg, hw[0], hw[1]);
-    }
+  const std::vector<TrainDraw> draws = train ? draw_batch(samples, cfg, seed) : std::vector<TrainDraw>();
   std::vector<std::vector<Pixels>> out(samples.size());
   std::vector<std::pair<size_t, size_t>> jobs;
   for (size_t s = 0; s < samples.size(); s++) {

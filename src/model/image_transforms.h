@@ -29,7 +29,8 @@
 // uniform in [-h, h], random order of the four jitter ops (albumentations ColorJitter).
 //
 // Batch API: preprocess_batch() runs many samples on a thread pool; results do not depend on the
-// thread count (each sample's RNG is derived from (seed, sample index)).
+// thread count (each sample's RNG is derived from (seed, sample index)). The same pipeline on
+// batches of frames on a GPU: image_transforms_torch.h (bit-identical, built from the tap tables below).
 #pragma once
 #include <array>
 #include <cstdint>
@@ -113,6 +114,33 @@ void adjust_contrast(Image& im, double factor);
 void adjust_saturation(Image& im, double factor);
 void adjust_hue(Image& im, double factor);
 
+// ---- resampling tables (shared by the CPU kernels here and image_transforms_torch.h) ----------------
+// cv::resize(INTER_AREA) picks its kernel from the scale factors; both backends call this.
+enum class AreaKernel { Copy, Fast, Generic, Linear };
+struct AreaChoice {
+  AreaKernel kernel = AreaKernel::Copy;
+  int factor_x = 1, factor_y = 1;  // Fast: integer down-scale factors
+};
+AreaChoice area_choice(int in_h, int in_w, int out_h, int out_w);
+
+// One axis of a separable resampling step as fixed-width taps, listed in the order the CPU kernel
+// accumulates them: out[j] = sum_k in[idx[k * out + j]] * w[k * out + j] (k-major; unused taps
+// point at index 0 with weight 0).
+struct FloatTaps {
+  int out = 0, k = 0;
+  std::vector<int> idx;
+  std::vector<float> w;
+};
+struct IntTaps {
+  int out = 0, k = 0;
+  std::vector<int> idx;
+  std::vector<int> w;
+};
+FloatTaps area_generic_taps(int in, int out);                // Generic: OpenCV's float area weights
+IntTaps area_fast_taps(int in, int out, int factor);         // Fast: weight-1 box taps (indices clamped)
+IntTaps area_linear_taps(int in, int out, bool horizontal);  // Linear: 2 taps, 11-bit weights
+IntTaps pil_bicubic_taps(int in, int out);                   // Pillow BICUBIC, 22-bit fixed point
+
 // ---- pipeline -----------------------------------------------------------------------------------
 struct ImageTransformConfig {
   int shortest_image_edge = 256;
@@ -152,6 +180,10 @@ Pixels preprocess_train(const ImageView& src, const ImageTransformConfig& cfg, c
 
 // A sample's images in upstream order: time-major, then view order (T*V images).
 using SampleImages = std::vector<ImageView>;
+// The train draw of every sample, as preprocess_batch() makes them: sample s uses an RNG seeded
+// by (seed, s), and the size its first image has after the first SmallestMaxSize.
+std::vector<TrainDraw> draw_batch(const std::vector<SampleImages>& samples, const ImageTransformConfig& cfg,
+                                  uint64_t seed);
 // Processes samples on `num_threads` threads (0 -> hardware concurrency). Output [sample][image].
 // train=false: eval pipeline; train=true: per-sample draw from rng seeded by (seed, sample index).
 std::vector<std::vector<Pixels>> preprocess_batch(const std::vector<SampleImages>& samples,

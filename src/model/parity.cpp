@@ -18,7 +18,9 @@ namespace groot::model {
 
 namespace {
 
-bool starts_with(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
+bool starts_with(const std::string& s, const std::string& p) {
+  return s.rfind(p, 0) == 0;
+}
 bool ends_with(const std::string& s, const std::string& p) {
   return s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0;
 }
@@ -185,12 +187,14 @@ ParityReport run_parity(const ParityOptions& opt, std::ostream* log) {
   const bool use_backbone = !opt.action_head_only;
   rep.backbone_checked = use_backbone;
   if (!use_backbone)
-    rep.notes.push_back("action-head-only mode: the action head is fed the golden backbone/features; "
-                        "vision/mlp1/llm/backbone goldens and backbone gradients are not checked");
+    rep.notes.push_back(
+        "action-head-only mode: the action head is fed the golden backbone/features; "
+        "vision/mlp1/llm/backbone goldens and backbone gradients are not checked");
   if (log)
     *log << "golden " << dir.string() << ": " << gcfg.eagle.vision.num_hidden_layers << " vision layers, "
-         << gcfg.select_layer << " LLM layers, " << cfg.dit.num_layers << " DiT blocks x " << cfg.input_embedding_dim
-         << "; device " << opt.device << ", dtype " << (bf16 ? "bf16" : "fp32") << "\n";
+         << gcfg.select_layer << " LLM layers, " << cfg.dit.num_layers << " DiT blocks x "
+         << cfg.input_embedding_dim << "; device " << opt.device << ", dtype " << (bf16 ? "bf16" : "fp32")
+         << "\n";
 
   auto dev = [&](torch::Tensor t) {
     return t.is_floating_point() ? t.to(opt.device, opt.dtype) : t.to(opt.device);
@@ -203,7 +207,8 @@ ParityReport run_parity(const ParityOptions& opt, std::ostream* log) {
     if (!v) break;
     bin.images.push_back(dev(st::to_tensor(*v)));
   }
-  ActionInputs ain{dev(in("in/state")), dev(in("in/action")), dev(in("in/action_mask")), dev(in("in/embodiment_id"))};
+  ActionInputs ain{dev(in("in/state")), dev(in("in/action")), dev(in("in/action_mask")),
+                   dev(in("in/embodiment_id"))};
   auto row_mask = in("in/attention_mask") == 1;
   auto golden_bb = [&]() {
     return groot::BackboneOutput{dev(in("backbone/features")), dev(in("backbone/attention_mask")),
@@ -260,10 +265,12 @@ ParityReport run_parity(const ParityOptions& opt, std::ostream* log) {
 
   // --- compare ---
   auto expected = [&](const std::string& n) {
-    if (starts_with(n, "in/") || n == "aux/t_bucket_probe_t" || n == "aux/t_bucket_probe_tau_fp64") return false;
-    if (starts_with(n, "vision/window_order_to_raster_index")) return false;  // internal reorder of upstream code
+    if (starts_with(n, "in/") || n == "aux/t_bucket_probe_t" || n == "aux/t_bucket_probe_tau_fp64")
+      return false;
+    if (starts_with(n, "vision/window_order_to_raster_index"))
+      return false;  // internal reorder of upstream code
     if (!use_backbone && (starts_with(n, "vision/") || starts_with(n, "mlp1/") || starts_with(n, "llm/") ||
-                      starts_with(n, "backbone/") || starts_with(n, "grad/backbone.")))
+                          starts_with(n, "backbone/") || starts_with(n, "grad/backbone.")))
       return false;
     return true;
   };
@@ -279,7 +286,8 @@ ParityReport run_parity(const ParityOptions& opt, std::ostream* log) {
       rep.checks.push_back(c);
       continue;
     }
-    rep.checks.push_back(compare_tensor(tv.name, it->second, golden_t, tolerance_for(tv.name, bf16), row_mask));
+    rep.checks.push_back(
+        compare_tensor(tv.name, it->second, golden_t, tolerance_for(tv.name, bf16), row_mask));
   }
   for (auto& c : extra) rep.checks.push_back(c);
   // A parameter we train that upstream did not (or vice versa, caught above as "not produced").
@@ -300,7 +308,7 @@ ParityReport run_parity(const ParityOptions& opt, std::ostream* log) {
       rep.notes.push_back("preprocess.json present, but no tokenizer/image checks are linked: NOT CHECKED");
     }
     for (auto& [name, fn] : preprocess_checks()) {
-      auto cs = fn(dir.string());
+      auto cs = fn(dir.string(), opt.device);
       rep.notes.push_back("preprocess check '" + name + "': " + std::to_string(cs.size()) + " tensors");
       for (auto& c : cs) rep.checks.push_back(c);
     }
@@ -341,8 +349,8 @@ void print_report(const ParityReport& r, const std::string& golden_dir, std::ost
     gpu = nlohmann::json();
   }
   char buf[640];
-  std::snprintf(buf, sizeof buf, "%-72s %10s %10s %8s %8s %8s %10s  %s\n", "tensor", "max_abs", "ref_absmax", "atol",
-                "rtol", "worst", "up.cpu/gpu", "result");
+  std::snprintf(buf, sizeof buf, "%-72s %10s %10s %8s %8s %8s %10s  %s\n", "tensor", "max_abs", "ref_absmax",
+                "atol", "rtol", "worst", "up.cpu/gpu", "result");
   os << buf;
   for (auto& c : r.checks) {
     std::string up = "-";
@@ -351,9 +359,9 @@ void print_report(const ParityReport& r, const std::string& golden_dir, std::ost
       std::snprintf(b, sizeof b, "%.2g", gpu[c.name]["max_abs"].get<double>());
       up = b;
     }
-    std::snprintf(buf, sizeof buf, "%-72s %10.3g %10.3g %8.1g %8.1g %8.3g %10s  %s%s%s\n", c.name.c_str(), c.max_abs,
-                  c.ref_absmax, c.tol.atol, c.tol.rtol, c.worst, up.c_str(), c.pass ? "PASS" : "FAIL",
-                  c.note.empty() ? "" : " ", c.note.c_str());
+    std::snprintf(buf, sizeof buf, "%-72s %10.3g %10.3g %8.1g %8.1g %8.3g %10s  %s%s%s\n", c.name.c_str(),
+                  c.max_abs, c.ref_absmax, c.tol.atol, c.tol.rtol, c.worst, up.c_str(),
+                  c.pass ? "PASS" : "FAIL", c.note.empty() ? "" : " ", c.note.c_str());
     os << buf;
   }
   for (auto& n : r.notes) os << "note: " << n << "\n";

@@ -38,7 +38,7 @@ namespace groot::model {
 struct Tolerance {
   double atol = 0;
   double rtol = 0;
-  bool exact = false;           // integer / bool tensors
+  bool exact = false;            // integer / bool tensors
   bool valid_rows_only = false;  // [B, L, ...] tensors: compare rows where attention_mask == 1
 };
 // Tolerance of a golden tensor name (fp32 run); bf16=true gives the loose bf16 tolerance.
@@ -47,11 +47,11 @@ Tolerance tolerance_for(const std::string& name, bool bf16 = false);
 struct TensorCheck {
   std::string name;
   bool pass = false;
-  double max_abs = 0;      // max |ours - ref| over compared elements
-  double ref_absmax = 0;   // max |ref|
-  double worst = 0;        // max |ours - ref| / (atol + rtol |ref|): <= 1 passes
+  double max_abs = 0;     // max |ours - ref| over compared elements
+  double ref_absmax = 0;  // max |ref|
+  double worst = 0;       // max |ours - ref| / (atol + rtol |ref|): <= 1 passes
   Tolerance tol;
-  std::string note;        // shape mismatch, not produced, ...
+  std::string note;  // shape mismatch, not produced, ...
   std::string describe() const;
 };
 
@@ -60,14 +60,13 @@ struct TensorCheck {
 TensorCheck compare_tensor(const std::string& name, const torch::Tensor& ours, const torch::Tensor& ref,
                            const Tolerance& tol, const torch::Tensor& row_mask = torch::Tensor());
 
-
 struct ParityOptions {
   std::string golden_dir;
   torch::ScalarType dtype = torch::kFloat32;
   torch::Device device = torch::kCPU;
-  bool action_head_only = false;   // feed golden backbone features to the action head
-  std::vector<std::string> dump;   // names (or "prefix*") to print in detail
-  std::string dump_path;           // if set: write ours/<name> + golden/<name> to this .safetensors
+  bool action_head_only = false;  // feed golden backbone features to the action head
+  std::vector<std::string> dump;  // names (or "prefix*") to print in detail
+  std::string dump_path;          // if set: write ours/<name> + golden/<name> to this .safetensors
 };
 
 struct ParityReport {
@@ -84,7 +83,9 @@ void print_report(const ParityReport& r, const std::string& golden_dir, std::ost
 
 // --- extension points ---------------------------------------------------------------------------
 // Tokenizer / image-preprocessing goldens: returns its checks (names like "preprocess/img0/...").
-using PreprocessCheck = std::function<std::vector<TensorCheck>(const std::string& golden_dir)>;
+// `device`: the device the parity run uses (checks of device code paths run there).
+using PreprocessCheck =
+    std::function<std::vector<TensorCheck>(const std::string& golden_dir, const torch::Device& device)>;
 void register_preprocess_check(const std::string& name, PreprocessCheck f);
 
 }  // namespace groot::model

@@ -64,6 +64,23 @@ CollatedBatch collate(const std::vector<EncodedStateAction>& samples,
   return out;
 }
 
+void set_pixel_values(CollatedBatch& batch, const std::vector<std::vector<torch::Tensor>>& images) {
+  std::vector<torch::Tensor> values;
+  std::vector<int64_t> sizes;
+  for (size_t b = 0; b < images.size(); b++)
+    for (size_t k = 0; k < images[b].size(); k++) {
+      const torch::Tensor& t = images[b][k];
+      GROOT_CHECK(t.defined() && t.dim() == 3 && t.size(0) == 3 && t.size(1) > 0 && t.size(2) > 0,
+                  "set_pixel_values: sample ", b, " image ", k, ": expected [3, H, W], got ",
+                  t.defined() ? t.sizes() : torch::IntArrayRef{});
+      values.push_back(t.unsqueeze(0));
+      sizes.push_back(t.size(1));
+      sizes.push_back(t.size(2));
+    }
+  batch.pixel_values = std::move(values);
+  batch.image_sizes = torch::tensor(sizes, torch::kInt64).view({-1, 2});
+}
+
 std::vector<KeyValues> decode_action_batch(const StateActionProcessor& p,
                                            const std::vector<std::string>& tags,
                                            const torch::Tensor& action_pred,

@@ -29,6 +29,10 @@ CollatedBatch collate(const std::vector<EncodedStateAction>& samples,
                       const std::vector<int64_t>& embodiment_ids,
                       const std::vector<std::vector<img::Pixels>>* pixels);
 
+// Sets pixel_values ([1, 3, H, W] each, left on their device and dtype) and image_sizes from
+// images[b][k] = [3, H, W], e.g. the output of img::preprocess_batch_torch() (the GPU image path).
+void set_pixel_values(CollatedBatch& batch, const std::vector<std::vector<torch::Tensor>>& images);
+
 // action_pred: [B, H, D] (any float dtype / device; copied to CPU float32). raw_states[b] is the
 // raw state of sample b (needed for RELATIVE keys). tags[b]: the sample's embodiment tag.
 std::vector<KeyValues> decode_action_batch(const StateActionProcessor& p,

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "model/embodiment.h"
+#include "model/image_transforms_torch.h"
 #include "model/processor_collate.h"
 #include "model/safetensors.h"
 #include "model/safetensors_torch.h"
@@ -119,4 +120,28 @@ TEST(ProcessorCollate, RejectsInconsistentBatches) {
   CollatedBatch ok = collate({without, without}, {10, 10}, nullptr);
   EXPECT_FALSE(ok.action.defined());
   EXPECT_EQ(ok.state.sizes(), (std::vector<int64_t>{2, 1, 128}));
+}
+
+// The LibTorch image path (the one training uses on the GPU) produces the same model inputs.
+TEST(ProcessorCollate, TorchImagePathMatchesGoldenPixelValues) {
+  st::File f(io_path());
+  std::vector<img::SampleImages> samples = {
+      {view(f.at("in/camera_raw.s0.wrist")), view(f.at("in/camera_raw.s0.table"))},
+      {view(f.at("in/camera_raw.s1.wrist")), view(f.at("in/camera_raw.s1.table"))}};
+  const torch::Device dev =
+      torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+  auto images = img::preprocess_batch_torch(samples, img::ImageTransformConfig{}, /*train=*/false, 0, dev);
+  CollatedBatch batch;
+  set_pixel_values(batch, images);
+  EXPECT_TRUE(torch::equal(batch.image_sizes, st::to_tensor(f.at("in/image_sizes"))));
+  ASSERT_EQ(batch.pixel_values.size(), 4u);
+  for (int k = 0; k < 4; k++) {
+    torch::Tensor want = st::to_tensor(f.at("in/pixel_values." + std::to_string(k)));
+    torch::Tensor got = batch.pixel_values[k].cpu();
+    ASSERT_EQ(got.sizes(), want.sizes());
+    EXPECT_TRUE(torch::equal(got, want))
+        << "pixel_values." << k << " max diff " << (got - want).abs().max().item<float>();
+  }
+  CollatedBatch bad;
+  EXPECT_THROW(set_pixel_values(bad, {{torch::zeros({252, 252})}}), Error);
 }
