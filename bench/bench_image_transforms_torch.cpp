@@ -30,7 +30,7 @@ double seconds_since(Clock::time_point t0) {
 
 int main(int argc, char** argv) {
   CLI::App app{"Batched image transforms throughput (LibTorch path)", "bench_image_transforms_torch"};
-  std::string device_s = "auto";
+  std::string device_s = "auto", mode = "all";
   int batch = 64, iters = 20, h = 240, w = 320,
       threads = int(std::max(1u, std::thread::hardware_concurrency()));
   app.add_option("--device", device_s, "auto, cpu, cuda, cuda:N");
@@ -39,6 +39,9 @@ int main(int argc, char** argv) {
   app.add_option("--height", h, "input frame height")->check(CLI::PositiveNumber);
   app.add_option("--width", w, "input frame width")->check(CLI::PositiveNumber);
   app.add_option("--threads", threads, "threads of the CPU reference path")->check(CLI::PositiveNumber);
+  app.add_option("--mode", mode,
+                 "all, eval or train (one pipeline only: e.g. to sample its peak device memory)")
+      ->check(CLI::IsMember({"all", "eval", "train"}));
   CLI11_PARSE(app, argc, argv);
   try {
     const torch::Device dev = parse_device(device_s);
@@ -73,10 +76,14 @@ int main(int argc, char** argv) {
                   1e3 * dt / iters);
     };
     torch::Tensor out;
-    run("eval, frames on device -> float pixels", [&] { out = preprocess_frames(frames, eval_cfg); });
-    std::printf("  output %s\n", std::string(c10::str(out.sizes())).c_str());
-    run("train (crop+rotate+jitter), frames on device",
-        [&] { out = preprocess_frames(frames, train_cfg, draws); });
+    if (mode != "train") {
+      run("eval, frames on device -> float pixels", [&] { out = preprocess_frames(frames, eval_cfg); });
+      std::printf("  output %s\n", std::string(c10::str(out.sizes())).c_str());
+    }
+    if (mode != "eval")
+      run("train (crop+rotate+jitter), frames on device",
+          [&] { out = preprocess_frames(frames, train_cfg, draws); });
+    if (mode != "all") return 0;
     run("eval, bf16 output", [&] { out = preprocess_frames(frames, eval_cfg, {}, torch::kBFloat16); });
     std::vector<std::vector<torch::Tensor>> res;
     run("train, host images -> device (batch API)",

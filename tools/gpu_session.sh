@@ -20,6 +20,14 @@ step() {  # step NAME CMD...
   local rc=$?
   echo "=== $name: rc=$rc wall=$(( ($(date +%s%N) - t0) / 1000000 )) ms" >> "$LOG"
 }
+# memstep NAME CMD...: step that samples the GPU's memory.used every 20 ms while CMD runs.
+memstep() {
+  local name=$1; shift
+  step "$name" bash -c 'nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 20 > /tmp/gpumem.txt & P=$!
+    sleep 0.5; base=$(sort -n /tmp/gpumem.txt | tail -1); "$@"; rc=$?; sleep 0.3; kill $P
+    echo "GPU memory.used before: ${base} MiB; peak while running: $(sort -n /tmp/gpumem.txt | tail -1) MiB (nvidia-smi, whole GPU, includes the CUDA context)"
+    exit $rc' _ "$@"
+}
 step machine bash -c 'nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv; date -u; nproc'
 step build bash -c 'GROOT_JOBS=$(nproc) bash scripts/gpu_build.sh .debs 2>&1 | tail -4'
 export LD_LIBRARY_PATH=/tmp/groot-deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
@@ -44,6 +52,12 @@ step bench_img_torch_240 $B/bench_image_transforms_torch --device cuda --batch 6
 step bench_img_torch_224 $B/bench_image_transforms_torch --device cuda --batch 64 --height 224 --width 224
 step bench_img_torch_480 $B/bench_image_transforms_torch --device cuda --batch 64 --height 480 --width 640
 step bench_img_torch_b256 $B/bench_image_transforms_torch --device cuda --batch 256 --height 240 --width 320 --iters 10
+memstep mem_img_eval_480 $B/bench_image_transforms_torch --device cuda --batch 64 --height 480 --width 640 --mode eval
+memstep mem_img_train_480 $B/bench_image_transforms_torch --device cuda --batch 64 --height 480 --width 640 --mode train
+memstep mem_img_train_240 $B/bench_image_transforms_torch --device cuda --batch 64 --height 240 --width 320 --mode train
+memstep mem_img_train_240_b8 $B/bench_image_transforms_torch --device cuda --batch 8 --height 240 --width 320 --mode train
+memstep mem_img_train_480_b8 $B/bench_image_transforms_torch --device cuda --batch 8 --height 480 --width 640 --mode train
+memstep mem_img_eval_480_b8 $B/bench_image_transforms_torch --device cuda --batch 8 --height 480 --width 640 --mode eval
 step bench_tokenizer $B/bench_tokenizer --mb 4
 step bench_parquet $B/bench_parquet
 echo "=== done" >> "$LOG"

@@ -28,16 +28,22 @@ Tensor round_to_u8(const Tensor& x) {
   return x.round().clamp(0, 255).to(torch::kUInt8);
 }
 
-// Sum over taps along `dim` (2 = rows, 3 = columns) of x [N, C, H, W]:
-// acc = x[idx_0] * w_0, then acc = acc + x[idx_k] * w_k (the CPU kernels' order).
+// Sum over taps along `dim` (2 = rows, 3 = columns) of x [N, C, H, W], in w's dtype:
+// acc = x[idx_0] * w_0, then acc = acc + x[idx_k] * w_k (the CPU kernels' order). x may be uint8:
+// the selected values are converted after the gather, so no widened copy of the input is made, and
+// the products / sums are done in place (the same IEEE operations, less device memory).
 Tensor apply_taps(const Tensor& x, int64_t dim, const Tensor& idx, const Tensor& w) {
   const int64_t K = idx.size(0), out = idx.size(1);
   std::vector<int64_t> wshape(4, 1);
   wshape[size_t(dim)] = out;
   Tensor acc;
   for (int64_t k = 0; k < K; k++) {
-    Tensor t = x.index_select(dim, idx[k]) * w[k].view(wshape);
-    acc = k == 0 ? t : acc + t;
+    Tensor t = x.index_select(dim, idx[k]).to(w.scalar_type());  // a new tensor: safe to modify
+    t.mul_(w[k].view(wshape));
+    if (k == 0)
+      acc = t;
+    else
+      acc.add_(t);
   }
   return acc;
 }
@@ -105,7 +111,7 @@ Tensor resize_area_t(const Tensor& x, int out_h, int out_w) {
       return x;
     case AreaKernel::Fast: {
       // Integer box sums (exact), then resize_area_fast's rounding.
-      Tensor s = resample(x.to(torch::kInt32), 3, TapKind::AreaFast, out_w, c.factor_x);
+      Tensor s = resample(x, 3, TapKind::AreaFast, out_w, c.factor_x);
       s = resample(s, 2, TapKind::AreaFast, out_h, c.factor_y);
       if (c.factor_x == 2 && c.factor_y == 2) return floor_div(s + 2, 4).clamp(0, 255).to(torch::kUInt8);
       const float scale = 1.f / float(c.factor_x * c.factor_y);
@@ -113,13 +119,13 @@ Tensor resize_area_t(const Tensor& x, int out_h, int out_w) {
     }
     case AreaKernel::Generic: {
       // resize_area_generic: horizontal float sums per source row, then rows weighted by beta.
-      Tensor t = resample(x.to(torch::kFloat32), 3, TapKind::AreaGeneric, out_w);
+      Tensor t = resample(x, 3, TapKind::AreaGeneric, out_w);
       t = resample(t, 2, TapKind::AreaGeneric, out_h);
       return round_to_u8(t);
     }
     case AreaKernel::Linear: {
       // resize_area_linear: 11-bit horizontal pass in int, then OpenCV's vertical SIMD rounding.
-      Tensor hrow = resample(x.to(torch::kInt32), 3, TapKind::AreaLinearH, out_w);
+      Tensor hrow = resample(x, 3, TapKind::AreaLinearH, out_w);
       const auto ty = device_taps(TapKind::AreaLinearV, in_h, out_h, 0, x.device());
       const Tensor& iy = ty.first;                      // [2, out_h]
       Tensor by = ty.second.view({2, 1, 1, out_h, 1});  // int32
@@ -138,11 +144,11 @@ Tensor resize_bicubic_pil_t(const Tensor& x, int out_h, int out_w) {
   constexpr int64_t kHalf = int64_t(1) << 21, kOne = int64_t(1) << 22;
   Tensor cur = x;
   if (out_w != int(x.size(3))) {
-    Tensor acc = resample(cur.to(torch::kInt32), 3, TapKind::PilBicubic, out_w);
+    Tensor acc = resample(cur, 3, TapKind::PilBicubic, out_w);
     cur = floor_div(acc + kHalf, kOne).clamp(0, 255).to(torch::kUInt8);
   }
   if (out_h != int(x.size(2))) {
-    Tensor acc = resample(cur.to(torch::kInt32), 2, TapKind::PilBicubic, out_h);
+    Tensor acc = resample(cur, 2, TapKind::PilBicubic, out_h);
     cur = floor_div(acc + kHalf, kOne).clamp(0, 255).to(torch::kUInt8);
   }
   return cur;
@@ -181,9 +187,9 @@ Tensor rotate_t(const Tensor& x, const std::vector<double>& angles) {
   Tensor xi = x0.to(torch::kInt64), yi = y0.to(torch::kInt64);
   Tensor xa = reflect101(xi, W), xb = reflect101(xi + 1, W);
   Tensor ya = reflect101(yi, H), yb = reflect101(yi + 1, H);
-  Tensor src = x.to(torch::kFloat32).contiguous().view({n, C, H * W});
+  Tensor src = x.contiguous().view({n, C, H * W});  // uint8; gathered values are widened
   auto tap = [&](const Tensor& yy, const Tensor& xx) {
-    return src.gather(2, (yy * W + xx).view({n, 1, H * W}).expand({n, C, H * W}));
+    return src.gather(2, (yy * W + xx).view({n, 1, H * W}).expand({n, C, H * W})).to(torch::kFloat32);
   };
   Tensor w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy;
   Tensor v = w00 * tap(ya, xa) + w01 * tap(ya, xb) + w10 * tap(yb, xa) + w11 * tap(yb, xb);
