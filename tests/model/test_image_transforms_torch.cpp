@@ -121,7 +121,7 @@ TEST(ImageTransformsTorch, EvalEqualsCpuForEveryAreaKernel) {
   // 512 (Fast 2x2), 768 (Fast 3x3), 100x150 up, 300x200 portrait; no-letterbox variants.
   const Case cases[] = {{224, 224, true},  {240, 320, true},  {480, 640, true}, {256, 256, true},
                         {512, 512, true},  {768, 768, true},  {100, 150, true}, {300, 200, true},
-                        {240, 320, false}, {480, 640, false}, {97, 61, false}};
+                        {240, 320, false}, {480, 640, false}, {97, 61, false},  {3, 5, true}};
   const AreaKernel expected[] = {AreaKernel::Linear, AreaKernel::Generic, AreaKernel::Generic,
                                  AreaKernel::Copy,   AreaKernel::Fast,    AreaKernel::Fast,
                                  AreaKernel::Linear};
@@ -144,15 +144,27 @@ TEST(ImageTransformsTorch, EvalEqualsCpuForEveryAreaKernel) {
 }
 
 TEST(ImageTransformsTorch, TrainBatchWithRandomDrawsEqualsCpuPerFrame) {
-  for (const auto& [h, w] : std::vector<std::pair<int, int>>{{240, 320}, {224, 224}, {480, 640}}) {
-    SCOPED_TRACE(std::to_string(h) + "x" + std::to_string(w));
-    const ImageTransformConfig cfg = train_config();
+  struct Case {
+    int h, w;
+    bool letterbox;
+  };
+  for (const Case& c :
+       {Case{240, 320, true}, Case{224, 224, true}, Case{480, 640, true}, Case{240, 320, false}}) {
+    const int h = c.h, w = c.w;
+    SCOPED_TRACE(std::to_string(h) + "x" + std::to_string(w) + (c.letterbox ? "" : " no letterbox"));
+    ImageTransformConfig cfg = train_config();
+    cfg.letterbox = c.letterbox;
     std::vector<Image> ims;
     std::vector<SampleImages> samples;
     for (uint32_t s = 0; s < 8; s++) ims.push_back(test_image(h, w, 7 * s + 1));
     for (size_t s = 0; s < 8; s++) samples.push_back({ims[s]});
     const std::vector<TrainDraw> draws = draw_batch(samples, cfg, 1234);
-    torch::Tensor frames = stack_frames({ims.begin(), ims.end()});
+    // A non-contiguous view (every other row of a taller tensor) must work like a packed tensor.
+    torch::Tensor packed = stack_frames({ims.begin(), ims.end()});
+    torch::Tensor tall = torch::zeros({8, 2 * h, w, 3}, packed.options());
+    tall.slice(1, 0, 2 * h, 2).copy_(packed);
+    torch::Tensor frames = tall.slice(1, 0, 2 * h, 2);
+    ASSERT_FALSE(frames.is_contiguous());
     torch::Tensor before = frames.clone();
     torch::Tensor out = transform_frames_u8(frames, cfg, draws);
     EXPECT_TRUE(torch::equal(frames, before)) << "the input frames were modified";
