@@ -90,9 +90,11 @@ int main(int argc, char** argv) {
         [&] { res = preprocess_batch_torch(samples, train_cfg, true, 1, dev, torch::kFloat32, batch); });
     // CPU reference path (thread pool) on the same images.
     for (bool train : {false, true}) {
+      auto px = preprocess_batch(samples, train ? train_cfg : eval_cfg, train, 1, threads);  // warm-up
       auto t0 = Clock::now();
-      auto px = preprocess_batch(samples, train ? train_cfg : eval_cfg, train, 1, threads);
-      const double dt = seconds_since(t0);
+      for (int i = 0; i < iters; i++)
+        px = preprocess_batch(samples, train ? train_cfg : eval_cfg, train, 1, threads);
+      const double dt = seconds_since(t0) / iters;
       std::printf("  CPU thread pool, %-9s %2d threads          %9.1f images/s\n", train ? "train," : "eval,",
                   threads, batch / dt);
     }

@@ -684,6 +684,14 @@ Image albumentations_train(const ImageView& src, const ImageTransformConfig& cfg
   Image out = smallest_max_size(crop(r1, box), cfg.shortest_image_edge);
   if (d.rotate) out = rotate(out, d.angle_deg);
   if (d.jitter) {
+    std::array<int, 4> seen{0, 0, 0, 0};
+    for (int op : d.order) {
+      GROOT_CHECK(op >= 0 && op < 4, "train draw: colour-jitter op ", op,
+                  " is not 0..3 (brightness, contrast, saturation, hue)");
+      seen[size_t(op)]++;
+    }
+    GROOT_CHECK(seen == (std::array<int, 4>{1, 1, 1, 1}),
+                "train draw: colour-jitter order must be a permutation of 0..3");
     for (int op : d.order) {
       switch (op) {
         case 0:

@@ -22,6 +22,8 @@
 //    into an 8-bit temporary, then vertical.
 //  * smart_resize_shape(): Eagle smart_resize(factor 28, min 4*28*28, max 4096*28*28 pixels).
 //  * normalisation: (x - 127.5f) / 127.5f in float32 (the fused HF rescale+normalise), CHW.
+//  * float expressions are evaluated as written: the file is compiled with -ffp-contract=off
+//    (CMakeLists.txt), so no multiply-add is fused on FMA targets.
 //
 // Train-mode random draws come from our own seeded RNG (std::mt19937_64); they cannot reproduce
 // numpy's stream, only the distributions: crop offsets uniform in [0, h-ch], angle uniform in

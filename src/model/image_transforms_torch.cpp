@@ -3,6 +3,7 @@
 // of floating-point additions), which is what makes the two paths bit-identical.
 #include "model/image_transforms_torch.h"
 
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -299,6 +300,19 @@ void apply_on(Tensor& x, const std::vector<int64_t>& sel, const std::vector<doub
   x.index_copy_(0, idx, op(x.index_select(0, idx), factors));
 }
 
+void check_draws(const std::vector<TrainDraw>& draws) {
+  for (size_t n = 0; n < draws.size(); n++) {
+    std::array<int, 4> seen{0, 0, 0, 0};
+    for (int op : draws[n].order) {
+      GROOT_CHECK(op >= 0 && op < 4, "image transforms: train draw ", n, ": colour-jitter op ", op,
+                  " is not 0..3 (brightness, contrast, saturation, hue)");
+      seen[size_t(op)]++;
+    }
+    GROOT_CHECK(seen == (std::array<int, 4>{1, 1, 1, 1}), "image transforms: train draw ", n,
+                ": colour-jitter order must be a permutation of 0..3");
+  }
+}
+
 void check_frames(const Tensor& frames, size_t n_draws) {
   GROOT_CHECK(frames.defined(), "image transforms: frames tensor is undefined");
   GROOT_CHECK(frames.dim() == 4 && frames.size(3) == 3,
@@ -316,6 +330,7 @@ void check_frames(const Tensor& frames, size_t n_draws) {
 torch::Tensor transform_frames_u8(const torch::Tensor& frames, const ImageTransformConfig& cfg,
                                   const std::vector<TrainDraw>& draws) {
   check_frames(frames, draws.size());
+  check_draws(draws);
   torch::NoGradGuard no_grad;
   const int64_t N = frames.size(0);
   const int H = int(frames.size(1)), W = int(frames.size(2));
@@ -415,7 +430,7 @@ std::vector<std::vector<torch::Tensor>> preprocess_batch_torch(const std::vector
                   ": expected a non-empty uint8 RGB image, got ", v.h, "x", v.w, "x", v.c);
     }
   const std::vector<TrainDraw> draws = train ? draw_batch(samples, cfg, seed) : std::vector<TrainDraw>();
-  // Group images by size, in order of first appearance.
+  // Group images by size (groups in size order; results go back to their sample / image slots).
   std::map<std::pair<int, int>, std::vector<std::pair<size_t, size_t>>> groups;
   std::vector<std::vector<torch::Tensor>> out(samples.size());
   for (size_t s = 0; s < samples.size(); s++) {

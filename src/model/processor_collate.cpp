@@ -65,6 +65,8 @@ CollatedBatch collate(const std::vector<EncodedStateAction>& samples,
 }
 
 void set_pixel_values(CollatedBatch& batch, const std::vector<std::vector<torch::Tensor>>& images) {
+  GROOT_CHECK(!batch.state.defined() || int64_t(images.size()) == batch.state.size(0),
+              "set_pixel_values: ", images.size(), " image lists for ", batch.state.size(0), " samples");
   std::vector<torch::Tensor> values;
   std::vector<int64_t> sizes;
   for (size_t b = 0; b < images.size(); b++)

@@ -31,6 +31,7 @@ CollatedBatch collate(const std::vector<EncodedStateAction>& samples,
 
 // Sets pixel_values ([1, 3, H, W] each, left on their device and dtype) and image_sizes from
 // images[b][k] = [3, H, W], e.g. the output of img::preprocess_batch_torch() (the GPU image path).
+// When the batch already holds states, `images` must have one entry per sample.
 void set_pixel_values(CollatedBatch& batch, const std::vector<std::vector<torch::Tensor>>& images);
 
 // action_pred: [B, H, D] (any float dtype / device; copied to CPU float32). raw_states[b] is the

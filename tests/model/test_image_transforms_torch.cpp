@@ -213,6 +213,19 @@ TEST(ImageTransformsTorch, ExtremeAugmentationsEqualCpu) {
     EXPECT_EQ(count_diff(out[int64_t(i)], cpu_train(ims[i], cfg, draws[i])), 0) << "draw " << i;
 }
 
+TEST(ImageTransformsTorch, FramesSharingOneDrawEqualCpu) {
+  // The frames of one sample (T x V images) share its draw: one crop offset for the whole batch.
+  const ImageTransformConfig cfg = train_config();
+  std::vector<Image> ims;
+  for (uint32_t i = 0; i < 4; i++) ims.push_back(test_image(240, 320, 40 + i));
+  std::vector<SampleImages> one = {{ims[0], ims[1], ims[2], ims[3]}};
+  const TrainDraw d = draw_batch(one, cfg, 99)[0];
+  ASSERT_TRUE(d.crop_y0 > 0 || d.crop_x0 > 0);
+  torch::Tensor out = transform_frames_u8(stack_frames({ims.begin(), ims.end()}), cfg, {d, d, d, d});
+  for (size_t i = 0; i < 4; i++)
+    EXPECT_EQ(count_diff(out[int64_t(i)], cpu_train(ims[i], cfg, d)), 0) << "frame " << i;
+}
+
 TEST(ImageTransformsTorch, BatchApiEqualsCpuBatchApi) {
   // Mixed sizes (grouped per size, chunked by max_batch = 3), two views per sample.
   std::vector<Image> ims;
@@ -222,9 +235,13 @@ TEST(ImageTransformsTorch, BatchApiEqualsCpuBatchApi) {
     ims.push_back(test_image(224, 224, 950 + s));
   }
   for (size_t s = 0; s < 5; s++) samples.push_back({ims[2 * s], ims[2 * s + 1]});
-  for (bool train : {false, true}) {
-    SCOPED_TRACE(train ? "train" : "eval");
-    const ImageTransformConfig cfg = train ? train_config() : ImageTransformConfig{};
+  // Without letterbox, the two views have different sizes after the first resize (256x341 and
+  // 256x256): the sample's crop offsets are clamped per view.
+  for (int mode = 0; mode < 3; mode++) {
+    const bool train = mode > 0;
+    SCOPED_TRACE(mode == 0 ? "eval" : mode == 1 ? "train" : "train, no letterbox");
+    ImageTransformConfig cfg = train ? train_config() : ImageTransformConfig{};
+    cfg.letterbox = mode != 2;
     auto cpu = preprocess_batch(samples, cfg, train, 77, 2);
     auto dev = preprocess_batch_torch(samples, cfg, train, 77, device(), torch::kFloat32, /*max_batch=*/3);
     ASSERT_EQ(dev.size(), cpu.size());
@@ -270,6 +287,20 @@ TEST(ImageTransformsTorch, RejectsBadInputWithClearErrors) {
   EXPECT_NE(message([&] {
               transform_frames_u8(torch::zeros({2, 64, 64, 3}, torch::kUInt8), cfg, {TrainDraw{}});
             }).find("1 train draws for 2 frames"),
+            std::string::npos);
+  TrainDraw bad;
+  bad.jitter = true;
+  bad.order = {0, 1, 2, 7};
+  EXPECT_NE(message([&] {
+              transform_frames_u8(torch::zeros({1, 64, 64, 3}, torch::kUInt8), cfg, {bad});
+            }).find("colour-jitter op 7"),
+            std::string::npos);
+  EXPECT_NE(message([&] { albumentations_train(Image(64, 64, 3), cfg, bad); }).find("colour-jitter op 7"),
+            std::string::npos);
+  bad.order = {0, 1, 1, 2};
+  EXPECT_NE(message([&] {
+              transform_frames_u8(torch::zeros({1, 64, 64, 3}, torch::kUInt8), cfg, {bad});
+            }).find("permutation"),
             std::string::npos);
   Image im(8, 8, 4);
   EXPECT_NE(

@@ -144,4 +144,6 @@ TEST(ProcessorCollate, TorchImagePathMatchesGoldenPixelValues) {
   }
   CollatedBatch bad;
   EXPECT_THROW(set_pixel_values(bad, {{torch::zeros({252, 252})}}), Error);
+  bad.state = torch::zeros({3, 1, 128});  // 3 samples, 2 image lists
+  EXPECT_THROW(set_pixel_values(bad, images), Error);
 }
