@@ -522,16 +522,77 @@ void normalize_to_chw(const ImageView& src, float* out) {
 }
 
 // ---- augmentations ------------------------------------------------------------------------------
-Image rotate(const ImageView& src, double angle_deg) {
-  check_view(src, "rotate");
-  const int H = src.h, W = src.w, cn = src.c;
+std::array<double, 6> rotation_source_map(int h, int w, double angle_deg) {
   // cv2.getRotationMatrix2D(center, angle, 1) with albumentations' centre (w/2 - 0.5, h/2 - 0.5).
-  const double cx = W / 2.0 - 0.5, cy = H / 2.0 - 0.5;
+  const double cx = w / 2.0 - 0.5, cy = h / 2.0 - 0.5;
   const double a = std::cos(angle_deg * M_PI / 180.0), b = std::sin(angle_deg * M_PI / 180.0);
   // Forward map M = [[a, b, (1-a)cx - b cy], [-b, a, b cx + (1-a) cy]]; warpAffine samples the
   // source at M^-1 (dst): a rotation by -angle about the same centre.
-  const double m00 = a, m01 = -b, m02 = (1 - a) * cx + b * cy;
-  const double m10 = b, m11 = a, m12 = -b * cx + (1 - a) * cy;
+  return {a, -b, (1 - a) * cx + b * cy, b, a, -b * cx + (1 - a) * cy};
+}
+
+std::array<uint8_t, 256> brightness_lut(double factor) {
+  std::array<uint8_t, 256> lut;
+  for (int i = 0; i < 256; i++)
+    lut[size_t(i)] = uint8_t(std::clamp(i * factor, 0.0, 255.0));  // clip, truncate
+  return lut;
+}
+
+std::array<uint8_t, 256> contrast_lut(double factor, double mean) {
+  std::array<uint8_t, 256> lut;
+  if (factor == 0.0) {  // every pixel becomes the rounded mean
+    lut.fill(uint8_t(int(mean + 0.5)));
+    return lut;
+  }
+  for (int i = 0; i < 256; i++)
+    lut[size_t(i)] = uint8_t(std::clamp(i * factor + mean * (1 - factor), 0.0, 255.0));
+  return lut;
+}
+
+double gray_mean(const ImageView& im) {
+  GROOT_CHECK(im.c == 3, "gray_mean: expected an RGB image, got ", im.c, " channels");
+  double mean = 0;
+  for (int y = 0; y < im.h; y++)
+    for (int x = 0; x < im.w; x++) mean += gray_u8(im.row(y) + x * 3);
+  return mean / (double(im.h) * im.w);
+}
+
+std::array<uint8_t, 256> hue_lut(double factor) {
+  // OpenCV 8-bit HSV: H in [0, 180), shifted by 180 * factor with wrap-around.
+  std::array<uint8_t, 256> lut;
+  for (int i = 0; i < 256; i++) {
+    double v = std::fmod(i + 180.0 * factor, 180.0);
+    if (v < 0) v += 180.0;
+    lut[size_t(i)] = uint8_t(v);
+  }
+  return lut;
+}
+
+void check_train_draw(const TrainDraw& d, const std::string& what) {
+  std::array<int, 4> seen{0, 0, 0, 0};
+  for (int op : d.order) {
+    GROOT_CHECK(op >= 0 && op < 4, what, ": colour-jitter op ", op,
+                " is not 0..3 (brightness, contrast, saturation, hue)");
+    seen[size_t(op)]++;
+  }
+  GROOT_CHECK(seen == (std::array<int, 4>{1, 1, 1, 1}), what,
+              ": colour-jitter order must be a permutation of 0..3, got ", d.order[0], " ", d.order[1], " ",
+              d.order[2], " ", d.order[3]);
+}
+
+void check_sample_images(const std::vector<SampleImages>& samples) {
+  for (size_t s = 0; s < samples.size(); s++)
+    for (size_t i = 0; i < samples[s].size(); i++) {
+      const ImageView& v = samples[s][i];
+      GROOT_CHECK(v.data && v.h > 0 && v.w > 0 && v.c == 3, "sample ", s, " image ", i,
+                  ": expected a non-empty uint8 RGB image, got ", v.h, "x", v.w, "x", v.c);
+    }
+}
+
+Image rotate(const ImageView& src, double angle_deg) {
+  check_view(src, "rotate");
+  const int H = src.h, W = src.w, cn = src.c;
+  const auto [m00, m01, m02, m10, m11, m12] = rotation_source_map(H, W, angle_deg);
   auto reflect101 = [](int p, int n) {
     if (n == 1) return 0;
     while (p < 0 || p >= n) p = p < 0 ? -p : 2 * n - 2 - p;
@@ -562,25 +623,13 @@ Image rotate(const ImageView& src, double angle_deg) {
 
 void adjust_brightness(Image& im, double factor) {
   if (factor == 1.0) return;
-  uint8_t lut[256];
-  for (int i = 0; i < 256; i++) lut[i] = uint8_t(std::clamp(i * factor, 0.0, 255.0));  // clip, truncate
-  apply_lut(im, lut);
+  apply_lut(im, brightness_lut(factor).data());
 }
 
 void adjust_contrast(Image& im, double factor) {
   if (factor == 1.0) return;
   GROOT_CHECK(im.c == 3, "adjust_contrast: expected an RGB image, got ", im.c, " channels");
-  double mean = 0;
-  for (int y = 0; y < im.h; y++)
-    for (int x = 0; x < im.w; x++) mean += gray_u8(im.row(y) + x * 3);
-  mean /= double(im.h) * im.w;
-  if (factor == 0.0) {
-    std::fill(im.data.begin(), im.data.end(), uint8_t(int(mean + 0.5)));
-    return;
-  }
-  uint8_t lut[256];
-  for (int i = 0; i < 256; i++) lut[i] = uint8_t(std::clamp(i * factor + mean * (1 - factor), 0.0, 255.0));
-  apply_lut(im, lut);
+  apply_lut(im, contrast_lut(factor, gray_mean(im)).data());
 }
 
 void adjust_saturation(Image& im, double factor) {
@@ -599,13 +648,7 @@ void adjust_saturation(Image& im, double factor) {
 void adjust_hue(Image& im, double factor) {
   if (factor == 0.0) return;
   GROOT_CHECK(im.c == 3, "adjust_hue: expected an RGB image, got ", im.c, " channels");
-  // OpenCV 8-bit HSV: H in [0, 180), S and V in [0, 255].
-  uint8_t lut[256];
-  for (int i = 0; i < 256; i++) {
-    double v = std::fmod(i + 180.0 * factor, 180.0);
-    if (v < 0) v += 180.0;
-    lut[i] = uint8_t(v);
-  }
+  const std::array<uint8_t, 256> lut = hue_lut(factor);  // OpenCV 8-bit HSV: S and V in [0, 255]
   for (int y = 0; y < im.h; y++) {
     uint8_t* p = im.row(y);
     for (int x = 0; x < im.w; x++, p += 3) {
@@ -684,14 +727,7 @@ Image albumentations_train(const ImageView& src, const ImageTransformConfig& cfg
   Image out = smallest_max_size(crop(r1, box), cfg.shortest_image_edge);
   if (d.rotate) out = rotate(out, d.angle_deg);
   if (d.jitter) {
-    std::array<int, 4> seen{0, 0, 0, 0};
-    for (int op : d.order) {
-      GROOT_CHECK(op >= 0 && op < 4, "train draw: colour-jitter op ", op,
-                  " is not 0..3 (brightness, contrast, saturation, hue)");
-      seen[size_t(op)]++;
-    }
-    GROOT_CHECK(seen == (std::array<int, 4>{1, 1, 1, 1}),
-                "train draw: colour-jitter order must be a permutation of 0..3");
+    check_train_draw(d, "train draw");
     for (int op : d.order) {
       switch (op) {
         case 0:
@@ -780,13 +816,7 @@ std::vector<TrainDraw> draw_batch(const std::vector<SampleImages>& samples, cons
 std::vector<std::vector<Pixels>> preprocess_batch(const std::vector<SampleImages>& samples,
                                                   const ImageTransformConfig& cfg, bool train, uint64_t seed,
                                                   int num_threads) {
-  // Validate up front so errors surface on the calling thread with the sample index.
-  for (size_t s = 0; s < samples.size(); s++)
-    for (size_t i = 0; i < samples[s].size(); i++) {
-      const ImageView& v = samples[s][i];
-      GROOT_CHECK(v.data && v.h > 0 && v.w > 0 && v.c == 3, "sample ", s, " image ", i,
-                  ": expected a non-empty uint8 RGB image, got ", v.h, "x", v.w, "x", v.c);
-    }
+  check_sample_images(samples);  // up front: errors surface on the calling thread with the sample index
   // Flatten into (sample, image) jobs; train draws are made per sample, deterministically.
   const std::vector<TrainDraw> draws = train ? draw_batch(samples, cfg, seed) : std::vector<TrainDraw>();
   std::vector<std::vector<Pixels>> out(samples.size());

@@ -38,6 +38,7 @@
 #include <cstdint>
 #include <optional>
 #include <random>
+#include <string>
 #include <vector>
 
 namespace groot::img {
@@ -106,6 +107,17 @@ struct TrainDraw {
   double brightness = 1, contrast = 1, saturation = 1, hue = 0;
   std::array<int, 4> order{0, 1, 2, 3};  // 0 brightness, 1 contrast, 2 saturation, 3 hue
 };
+
+// Pieces shared with the LibTorch path (image_transforms_torch.h), so both compute the same numbers:
+// the source-pixel map of rotate() as {m00, m01, m02, m10, m11, m12} (src = M [x, y, 1]),
+std::array<double, 6> rotation_source_map(int h, int w, double angle_deg);
+// the 8-bit LUTs of the colour ops (contrast: around the mean of OpenCV's RGB2GRAY),
+std::array<uint8_t, 256> brightness_lut(double factor);
+std::array<uint8_t, 256> contrast_lut(double factor, double mean);
+std::array<uint8_t, 256> hue_lut(double factor);  // on OpenCV's 8-bit hue, [0, 180)
+double gray_mean(const ImageView& rgb);
+// and input checks. check_train_draw: `order` must be a permutation of 0..3 (`what` names the draw).
+void check_train_draw(const TrainDraw& d, const std::string& what);
 
 // Rotate about the image centre by angle_deg (counter-clockwise, OpenCV convention), bilinear,
 // BORDER_REFLECT_101 (albumentations Rotate defaults).
@@ -182,6 +194,8 @@ Pixels preprocess_train(const ImageView& src, const ImageTransformConfig& cfg, c
 
 // A sample's images in upstream order: time-major, then view order (T*V images).
 using SampleImages = std::vector<ImageView>;
+// Every image of every sample must be a non-empty uint8 RGB image; the error names sample and image.
+void check_sample_images(const std::vector<SampleImages>& samples);
 // The train draw of every sample, as preprocess_batch() makes them: sample s uses an RNG seeded
 // by (seed, s), and the size its first image has after the first SmallestMaxSize.
 std::vector<TrainDraw> draw_batch(const std::vector<SampleImages>& samples, const ImageTransformConfig& cfg,

@@ -169,13 +169,10 @@ Tensor rotate_t(const Tensor& x, const std::vector<double>& angles) {
   const int64_t n = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
   const torch::Device dev = x.device();
   const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
-  std::vector<double> m(size_t(6 * n));
-  const double cx = W / 2.0 - 0.5, cy = H / 2.0 - 0.5;
+  std::vector<double> m(size_t(6 * n));  // [6, n]: rotate()'s source map per frame
   for (int64_t i = 0; i < n; i++) {
-    const double a = std::cos(angles[size_t(i)] * M_PI / 180.0),
-                 b = std::sin(angles[size_t(i)] * M_PI / 180.0);
-    const double row[6] = {a, -b, (1 - a) * cx + b * cy, b, a, -b * cx + (1 - a) * cy};
-    for (int j = 0; j < 6; j++) m[size_t(j * n + i)] = row[j];
+    const std::array<double, 6> row = rotation_source_map(int(H), int(W), angles[size_t(i)]);
+    for (size_t j = 0; j < 6; j++) m[j * size_t(n) + size_t(i)] = row[j];
   }
   Tensor M = torch::tensor(m, torch::kFloat64).to(dev).view({6, n, 1, 1});
   Tensor xs = torch::arange(W, f64.device(dev)).view({1, 1, W});
@@ -213,28 +210,29 @@ Tensor per_frame(const std::vector<double>& v, const torch::Device& dev, torch::
   return torch::tensor(v, torch::kFloat64).to(t).to(dev);
 }
 
+// Per-frame host LUTs (image_transforms.h, the CPU ops' own) -> uint8 [n, 256] on `dev`.
+Tensor luts_on(const std::vector<std::array<uint8_t, 256>>& luts, const torch::Device& dev) {
+  Tensor t = torch::empty({int64_t(luts.size()), 256}, torch::kUInt8);
+  for (size_t k = 0; k < luts.size(); k++)
+    std::memcpy(t[int64_t(k)].data_ptr<uint8_t>(), luts[k].data(), 256);
+  return t.to(dev);
+}
+
 Tensor brightness_t(const Tensor& x, const std::vector<double>& factors) {
-  const torch::Device dev = x.device();
-  const int64_t n = x.size(0);
-  Tensor f = per_frame(factors, dev, torch::kFloat64).view({n, 1});
-  Tensor i = torch::arange(256, torch::TensorOptions().dtype(torch::kFloat64).device(dev)).view({1, 256});
-  return apply_lut_t(x, (i * f).clamp(0.0, 255.0).floor().to(torch::kUInt8));
+  std::vector<std::array<uint8_t, 256>> luts;
+  for (double f : factors) luts.push_back(brightness_lut(f));
+  return apply_lut_t(x, luts_on(luts, x.device()));
 }
 
 Tensor contrast_t(const Tensor& x, const std::vector<double>& factors) {
-  const torch::Device dev = x.device();
-  const int64_t n = x.size(0);
-  std::vector<double> one_minus(factors.size());
-  for (size_t k = 0; k < factors.size(); k++) one_minus[k] = 1 - factors[k];
-  Tensor f = per_frame(factors, dev, torch::kFloat64).view({n, 1});
-  Tensor omf = per_frame(one_minus, dev, torch::kFloat64).view({n, 1});
-  // Integer sum (exact), then divided as the CPU's double accumulation.
-  Tensor mean = div_exact(gray_t(x).sum({1, 2}).to(torch::kFloat64).view({n, 1}),
-                          double(x.size(2)) * double(x.size(3)));
-  Tensor i = torch::arange(256, torch::TensorOptions().dtype(torch::kFloat64).device(dev)).view({1, 256});
-  Tensor lut = (i * f + mean * omf).clamp(0.0, 255.0).floor();
-  lut = torch::where(f == 0.0, (mean + 0.5).floor().expand({n, 256}), lut);  // factor 0: the mean
-  return apply_lut_t(x, lut.to(torch::kUInt8));
+  // The gray sum is an exact integer, so sum / (h * w) on the host equals gray_mean()'s value; the
+  // means come back to the host (one small copy) to build the CPU op's own LUTs.
+  Tensor sums = gray_t(x).sum({1, 2}).to(torch::kCPU, torch::kInt64);
+  const double pixels = double(x.size(2)) * double(x.size(3));
+  std::vector<std::array<uint8_t, 256>> luts;
+  for (size_t k = 0; k < factors.size(); k++)
+    luts.push_back(contrast_lut(factors[k], double(sums[int64_t(k)].item<int64_t>()) / pixels));
+  return apply_lut_t(x, luts_on(luts, x.device()));
 }
 
 Tensor saturation_t(const Tensor& x, const std::vector<double>& factors) {
@@ -256,14 +254,9 @@ Tensor hue_t(const Tensor& x, const std::vector<double>& factors) {
   const torch::Device dev = x.device();
   const int64_t n = x.size(0);
   const auto f64 = torch::kFloat64;
-  std::vector<int64_t> lut(size_t(n) * 256);  // hue LUT per frame, as adjust_hue
-  for (int64_t k = 0; k < n; k++)
-    for (int i = 0; i < 256; i++) {
-      double v = std::fmod(i + 180.0 * factors[size_t(k)], 180.0);
-      if (v < 0) v += 180.0;
-      lut[size_t(k * 256 + i)] = int64_t(uint8_t(v));
-    }
-  Tensor hlut = torch::tensor(lut, torch::kInt64).to(dev).view({n, 256});
+  std::vector<std::array<uint8_t, 256>> luts;
+  for (double f : factors) luts.push_back(hue_lut(f));
+  Tensor hlut = luts_on(luts, dev).to(torch::kInt64);  // [n, 256]
   Tensor xi = x.to(torch::kInt32);
   Tensor r = xi.select(1, 0), g = xi.select(1, 1), b = xi.select(1, 2);
   Tensor vmax = torch::max(torch::max(r, g), b), vmin = torch::min(torch::min(r, g), b);
@@ -300,19 +293,6 @@ void apply_on(Tensor& x, const std::vector<int64_t>& sel, const std::vector<doub
   x.index_copy_(0, idx, op(x.index_select(0, idx), factors));
 }
 
-void check_draws(const std::vector<TrainDraw>& draws) {
-  for (size_t n = 0; n < draws.size(); n++) {
-    std::array<int, 4> seen{0, 0, 0, 0};
-    for (int op : draws[n].order) {
-      GROOT_CHECK(op >= 0 && op < 4, "image transforms: train draw ", n, ": colour-jitter op ", op,
-                  " is not 0..3 (brightness, contrast, saturation, hue)");
-      seen[size_t(op)]++;
-    }
-    GROOT_CHECK(seen == (std::array<int, 4>{1, 1, 1, 1}), "image transforms: train draw ", n,
-                ": colour-jitter order must be a permutation of 0..3");
-  }
-}
-
 void check_frames(const Tensor& frames, size_t n_draws) {
   GROOT_CHECK(frames.defined(), "image transforms: frames tensor is undefined");
   GROOT_CHECK(frames.dim() == 4 && frames.size(3) == 3,
@@ -330,7 +310,8 @@ void check_frames(const Tensor& frames, size_t n_draws) {
 torch::Tensor transform_frames_u8(const torch::Tensor& frames, const ImageTransformConfig& cfg,
                                   const std::vector<TrainDraw>& draws) {
   check_frames(frames, draws.size());
-  check_draws(draws);
+  for (size_t n = 0; n < draws.size(); n++)
+    check_train_draw(draws[n], "image transforms: train draw " + std::to_string(n));
   torch::NoGradGuard no_grad;
   const int64_t N = frames.size(0);
   const int H = int(frames.size(1)), W = int(frames.size(2));
@@ -354,10 +335,9 @@ torch::Tensor transform_frames_u8(const torch::Tensor& frames, const ImageTransf
     for (int64_t n = 0; n < N; n++) {
       const int y0 = std::clamp(draws[size_t(n)].crop_y0, 0, h1 - box.h);
       const int x0 = std::clamp(draws[size_t(n)].crop_x0, 0, w1 - box.w);
-      same = same && y0 == std::clamp(draws[0].crop_y0, 0, h1 - box.h) &&
-             x0 == std::clamp(draws[0].crop_x0, 0, w1 - box.w);
       for (int k = 0; k < box.h; k++) ys[size_t(n * box.h + k)] = y0 + k;
       for (int k = 0; k < box.w; k++) xs[size_t(n * box.w + k)] = x0 + k;
+      same = same && y0 == ys[0] && x0 == xs[0];  // ys[0] / xs[0]: frame 0's offsets
     }
     if (same) {
       x = x.narrow(2, ys[0], box.h).narrow(3, xs[0], box.w);
@@ -423,12 +403,7 @@ std::vector<std::vector<torch::Tensor>> preprocess_batch_torch(const std::vector
                                                                uint64_t seed, const torch::Device& device,
                                                                torch::ScalarType dtype, int max_batch) {
   GROOT_CHECK(max_batch > 0, "preprocess_batch_torch: max_batch must be positive, got ", max_batch);
-  for (size_t s = 0; s < samples.size(); s++)
-    for (size_t i = 0; i < samples[s].size(); i++) {
-      const ImageView& v = samples[s][i];
-      GROOT_CHECK(v.data && v.h > 0 && v.w > 0 && v.c == 3, "sample ", s, " image ", i,
-                  ": expected a non-empty uint8 RGB image, got ", v.h, "x", v.w, "x", v.c);
-    }
+  check_sample_images(samples);
   const std::vector<TrainDraw> draws = train ? draw_batch(samples, cfg, seed) : std::vector<TrainDraw>();
   // Group images by size (groups in size order; results go back to their sample / image slots).
   std::map<std::pair<int, int>, std::vector<std::pair<size_t, size_t>>> groups;

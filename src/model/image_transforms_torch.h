@@ -10,10 +10,11 @@
 //   INTER_AREA Fast     integer box sums, then OpenCV's rounding ((s+2)>>2 for 2x2, else s*scale)
 //   INTER_AREA Linear   OpenCV's 11-bit fixed point in int32, including its SIMD vertical rounding
 //   crop                narrow (eval) or a per-frame gather (train: one offset per sample)
-//   rotate              per-pixel source coordinates in float64, 4 gathers with REFLECT_101 indices,
+//   rotate              rotation_source_map coordinates in float64, 4 gathers (REFLECT_101 indices),
 //                       float32 bilinear weights
-//   colour jitter       brightness / contrast as per-frame 256-entry LUTs (float64, as the CPU LUTs),
-//                       saturation in float32, hue through OpenCV 8-bit HSV in float64; per-frame
+//   colour jitter       brightness / contrast: the CPU ops' own per-frame LUTs (brightness_lut,
+//                       contrast_lut around the exact gray mean) applied by gather; saturation in
+//                       float32; hue through OpenCV 8-bit HSV in float64 with hue_lut; per-frame
 //                       random op order (frames grouped by the op at each of the 4 positions)
 //   Pillow BICUBIC      22-bit fixed-point taps in int32 (exactly Pillow's integer sums)
 // No matrix multiplication is used, so TF32 settings and BLAS summation order cannot change results.
