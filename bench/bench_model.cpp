@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
     const auto dev = parse_device(device);
     const auto dt = parse_dtype(dtype);
     torch::NoGradGuard ng0;
-    Gr00tN1d6Config cfg = tiny ? load_config(shared_dir() + "/golden/tiny_v1") : default_3b_config();
+    Gr00tN1d6Config cfg = tiny ? load_config(std::string(GROOT_SOURCE_DIR) + "/tests/golden/tiny_v1") : default_3b_config();
     std::printf("bench_model: %s config, device %s, dtype %s, LibTorch %s\n", tiny ? "tiny (golden)" : "N1.6-3B",
                 dev.str().c_str(), c10::toString(dt), TORCH_VERSION);
 

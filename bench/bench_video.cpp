@@ -106,8 +106,7 @@ void bench_decode(const std::string& label, const std::string& path, int reads) 
 void dump_interop(const fs::path& out) {
   fs::create_directories(out);
   std::string fixture =
-      groot::shared_dir() +
-      "/fixtures/gr00t_robot_sim_picknplace_v20/videos/chunk-000/observation.images.ego_view/"
+      std::string(GROOT_SOURCE_DIR) + "/tests/fixtures/gr00t_robot_sim_picknplace_v20/videos/chunk-000/observation.images.ego_view/"
       "episode_000000.mp4";
   fs::remove(out / "episode_000000.mp4");  // a previous copy is read-only, like the fixture
   fs::copy_file(fixture, out / "episode_000000.mp4");
@@ -208,8 +207,7 @@ int main(int argc, char** argv) {
       }
     }
     std::string fixture =
-        groot::shared_dir() +
-        "/fixtures/gr00t_robot_sim_picknplace_v20/videos/chunk-000/observation.images.ego_view/"
+        std::string(GROOT_SOURCE_DIR) + "/tests/fixtures/gr00t_robot_sim_picknplace_v20/videos/chunk-000/observation.images.ego_view/"
         "episode_000000.mp4";
     if (fs::exists(fixture)) bench_decode("h264 robot_sim fixture (B-frames)", fixture, reads);
   } catch (const std::exception& e) {  // groot::Error and filesystem errors

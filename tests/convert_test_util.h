@@ -18,7 +18,7 @@ using json = nlohmann::json;
 
 inline std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
 inline std::string src(const std::string& rel) { return std::string(GROOT_SOURCE_DIR) + "/" + rel; }
-inline std::string fixture() { return shared_dir() + "/fixtures/isaaclab_hdf5_franka_stack/dataset.hdf5"; }
+inline std::string fixture() { return fixtures_dir() + "/isaaclab_hdf5_franka_stack/dataset.hdf5"; }
 
 inline json read_json(const fs::path& p) {
   std::ifstream in(p);

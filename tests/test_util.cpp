@@ -9,11 +9,19 @@
 #include <cstdio>
 
 #include "util/fs.h"
-#include "util/paths.h"
 
 namespace groot::test {
 
-std::string shared_dir() { return groot::shared_dir(); }
+static std::string source_dir() {
+#ifdef GROOT_SOURCE_DIR
+  return GROOT_SOURCE_DIR;
+#else
+  return ".";
+#endif
+}
+std::string fixtures_dir() { return source_dir() + "/tests/fixtures"; }
+std::string golden_root() { return source_dir() + "/tests/golden"; }
+std::string tokenizer_dir() { return source_dir() + "/assets/eagle_tokenizer"; }
 
 std::string groot_binary() {
 #ifdef GROOT_BINARY

@@ -5,8 +5,10 @@
 
 namespace groot::test {
 
-// Absolute path of the shared/ folder (fixtures, goldens).
-std::string shared_dir();
+// Test data carried by the repository (README.md "Test data"):
+std::string fixtures_dir();   // <source>/tests/fixtures: third-party datasets, parquet, tokenizer cases
+std::string golden_root();    // <source>/tests/golden: upstream golden folders (tiny_v1, tiny_v1_train)
+std::string tokenizer_dir();  // <source>/assets/eagle_tokenizer: the runtime tokenizer asset
 // Path of the built `groot` binary.
 std::string groot_binary();
 

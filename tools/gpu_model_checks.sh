@@ -10,7 +10,7 @@ BUILD=${GROOT_BUILD_DIR:-build-cuda}
 PREFIX=${GROOT_DEPS_PREFIX:-/tmp/groot-deps}
 export LD_LIBRARY_PATH="$PREFIX/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
 mkdir -p "$OUT"
-G=../shared/golden/tiny_v1
+G=tests/golden/tiny_v1
 { nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv; date -u; "$BUILD/groot" version; } \
   > "$OUT/machine.txt" 2>&1
 "$BUILD/groot" parity "$G" --device cuda --dtype fp32 > "$OUT/parity_cuda_fp32.txt" 2>&1; echo "fp32 parity rc=$?" >> "$OUT/summary.txt"

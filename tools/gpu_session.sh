@@ -2,7 +2,7 @@
 # One GPU-machine session: CUDA build, model tests on LibTorch 2.x, CUDA parity (fp32, bf16),
 # 3B random-weight latency/training-step benchmarks and CPU benchmarks on the 16-core host.
 # Everything is appended to ONE log file (the device tool returns at most 8 files).
-#   bash tools/gpu_session.sh LOGFILE      (run from the repository root; needs .debs/ and ../shared)
+#   bash tools/gpu_session.sh LOGFILE      (run from the repository root; needs .debs/)
 #   GROOT_GPU_STEPS="model_tests bench_img_torch_240" bash tools/gpu_session.sh LOG   runs only the
 #   named steps (plus machine + build), to spend less device time.
 set -uo pipefail
@@ -32,14 +32,14 @@ step machine bash -c 'nvidia-smi --query-gpu=name,memory.total,driver_version --
 step build bash -c 'GROOT_JOBS=$(nproc) bash scripts/gpu_build.sh .debs 2>&1 | tail -4'
 export LD_LIBRARY_PATH=/tmp/groot-deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
 B=build-cuda
-G=../shared/golden/tiny_v1
+G=tests/golden/tiny_v1
 step version $B/groot --version
 step model_tests $B/groot_model_tests --gtest_brief=1
 # libtorch.so of PyTorch wheels exports std::filesystem symbols that interpose on libstdc++'s
 # (remove_all crashed; see groot::remove_tree). List them so a new wheel's set is visible.
 step torch_fs_exports bash -c 'nm -D --defined-only "$(python3 -c "import torch,os;print(os.path.dirname(torch.__file__))")/lib/libtorch.so" | c++filt | grep -c "std::filesystem"; nm -D --defined-only "$(python3 -c "import torch,os;print(os.path.dirname(torch.__file__))")/lib/libtorch.so" | c++filt | grep "std::filesystem" | sed "s/^[0-9a-f]* //" | head -40'
 # The torch-linked binary converts (no cameras: no FFmpeg needed) and replaces its output twice.
-F=../shared/fixtures/isaaclab_hdf5_franka_stack/dataset.hdf5
+F=tests/fixtures/isaaclab_hdf5_franka_stack/dataset.hdf5
 step convert_cuda_build bash -c "rm -rf /tmp/fs && $B/groot convert --hdf5 $F --mapping examples/mappings/franka_stack.yaml --output /tmp/fs && $B/groot convert --hdf5 $F --mapping examples/mappings/franka_stack.yaml --output /tmp/fs --overwrite && $B/groot validate /tmp/fs && $B/groot stats /tmp/fs && ls -a /tmp"
 step parity_cuda_fp32 $B/groot parity $G --device cuda --dtype fp32
 step parity_cuda_bf16 $B/groot parity $G --device cuda --dtype bf16

@@ -2,7 +2,7 @@
 """Writes Hugging Face reference token ids for groot's tokenizer tests (tests/fixtures/tokenizer/hf_ids.jsonl).
 
 Usage (on a machine with `transformers`; no network needed):
-    python3 tools/tokenizer_goldens.py ../shared/eagle_tokenizer tests/fixtures/tokenizer/hf_ids.jsonl
+    python3 tools/tokenizer_goldens.py assets/eagle_tokenizer tests/fixtures/tokenizer/hf_ids.jsonl
 
 Line 1 is {"meta": {...versions...}}. Every other line is one case:
     {"kind": "text",   "name": ..., "text": ..., "ids": [...], "decoded": ..., "decoded_skip_special": ...}
@@ -55,7 +55,7 @@ def fixed_texts():
     def add(name, text):
         T.append((name, text))
 
-    # goldens of shared/golden/tiny_v1/preprocess.json
+    # goldens of tests/golden/tiny_v1/preprocess.json
     add("hello", "Hello world")
     add("instr_raw", "Pick up the blue block and insert it into the MCX card slot.")
     add("instr_formal", "pick up the blue block and insert it into the mcx card slot")

@@ -34,7 +34,7 @@ int run(int argc, char** argv) {
   app.add_flag("--all-tasks", all_tasks, "list every task (default: the first 10)");
   app.footer(
       "Examples:\n  groot info datasets/mcx\n  groot info "
-      "../shared/fixtures/gr00t_robot_sim_picknplace_v20\n");
+      "tests/fixtures/gr00t_robot_sim_picknplace_v20\n");
   return groot::cli::run_app(app, argc, argv, [&] {
     Dataset ds = open_dataset(dataset);
     const Info& in = ds.info;

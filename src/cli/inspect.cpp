@@ -70,9 +70,9 @@ std::string shape_str(const std::vector<int64_t>& s) {
 std::unique_ptr<st::Checkpoint> open_weights(const std::string& dir, const std::string& weights) {
   if (!weights.empty()) return std::make_unique<st::Checkpoint>(weights);
   namespace fs = std::filesystem;
-  if (fs::exists(fs::path(dir) / "model.safetensors") || fs::exists(fs::path(dir) / "model.safetensors.index.json"))
+  if (st::exists((fs::path(dir) / "model.safetensors").string()) || fs::exists(fs::path(dir) / "model.safetensors.index.json"))
     return std::make_unique<st::Checkpoint>(dir);
-  if (fs::exists(fs::path(dir) / "weights.safetensors"))  // golden layout
+  if (st::exists((fs::path(dir) / "weights.safetensors").string()))  // golden layout
     return std::make_unique<st::Checkpoint>((fs::path(dir) / "weights.safetensors").string());
   fail("checkpoint folder ", dir, " has no model.safetensors, model.safetensors.index.json or weights.safetensors");
 }

@@ -15,7 +15,7 @@ int run(int argc, char** argv) {
   std::string dir, dtype = "fp32", device = "cpu", dump_path;
   std::vector<std::string> dump;
   bool ah_only = false;
-  app.add_option("golden_dir", dir, "golden folder, e.g. ../shared/golden/tiny_v1")->required();
+  app.add_option("golden_dir", dir, "golden folder, e.g. tests/golden/tiny_v1")->required();
   app.add_option("--dtype", dtype, "fp32 (vs io.safetensors) or bf16 (vs io_bf16.safetensors, loose tolerance)")
       ->check(CLI::IsMember({"fp32", "bf16"}));
   app.add_option("--device", device, "cpu, cuda, cuda:N");
@@ -23,9 +23,9 @@ int run(int argc, char** argv) {
   app.add_option("--dump-file", dump_path, "also write the dumped tensors (ours/NAME, golden/NAME) to this .safetensors");
   app.add_flag("--action-head-only", ah_only,
                "feed the golden backbone features to the action head and check only ah/dit/train/grad/infer");
-  app.footer("Examples:\n  groot parity ../shared/golden/tiny_v1\n"
-             "  groot parity ../shared/golden/tiny_v1 --device cuda --dtype bf16\n"
-             "  groot parity ../shared/golden/tiny_v1 --dump 'dit/block0*'\n");
+  app.footer("Examples:\n  groot parity tests/golden/tiny_v1\n"
+             "  groot parity tests/golden/tiny_v1 --device cuda --dtype bf16\n"
+             "  groot parity tests/golden/tiny_v1 --dump 'dit/block0*'\n");
   return groot::cli::run_app(app, argc, argv, [&] {
     groot::model::ParityOptions opt;
     opt.golden_dir = dir;

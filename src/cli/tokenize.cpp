@@ -35,7 +35,7 @@ int run(int argc, char** argv) {
   std::vector<std::string> texts;
   app.add_option("--tokenizer", tok_dir,
                  "tokenizer folder (vocab.json + merges.txt) or a checkpoint folder holding them "
-                 "[default: <shared>/eagle_tokenizer]");
+                 "[default: the eagle_tokenizer in groot's assets folder]");
   app.add_flag("--prompt", prompt,
                "tokenize the full N1.6 prompt (formalised language, chat template, image tokens); all TEXTs "
                "form one left-padded batch and each line also has attention_mask");
@@ -60,7 +60,7 @@ int run(int argc, char** argv) {
       "  groot tokenize \"Hello world\"\n"
       "  groot tokenize --prompt --images 2 \"Pick up the red cube.\" \"place it in the bowl\"\n"
       "  groot tokenize --decode \"9707,1879\"\n"
-      "  groot tokenize --golden ../shared/golden/tiny_v1\n");
+      "  groot tokenize --golden tests/golden/tiny_v1\n");
   return groot::cli::run_app(app, argc, argv, [&] {
     if (!golden.empty()) {
       groot::Tokenizer tok =

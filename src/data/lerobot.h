@@ -1,6 +1,6 @@
 // LeRobot v2.0 / v2.1 dataset reader (the "GR00T LeRobot" flavour Isaac-GR00T N1.5/N1.6 trains on).
 //
-// Layout (see ../shared/docs/formats_reference.md §1, §2):
+// Layout (see docs/reference/formats_reference.md §1, §2):
 //   meta/info.json            codebase_version, fps, chunks_size, data_path / video_path templates,
 //                             features {key: {dtype, shape, names, info | video_info}}
 //   meta/episodes.jsonl       {"episode_index", "tasks", "length"[, "sub_tasks"]} one per line

@@ -10,7 +10,7 @@
 //          one random draw (crop offsets, angle, jitter factors and order) is shared by all views
 //          and frames of a sample (albumentations ReplayCompose replay).
 //
-// Numerics (eval path is bit-exact with the goldens in shared/golden/tiny_v1/preprocess.*):
+// Numerics (eval path is bit-exact with the goldens in tests/golden/tiny_v1/preprocess.*):
 //  * resize_area(): OpenCV cv::resize(INTER_AREA) for 8-bit images: true area averaging with
 //    float weights for down-scaling (integer factors use OpenCV's fast integer path), and
 //    OpenCV's "area-flavoured bilinear" 11-bit fixed-point path for up-scaling (e.g. 224->256),

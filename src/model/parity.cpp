@@ -162,10 +162,10 @@ ParityReport run_parity(const ParityOptions& opt, std::ostream* log) {
   const fs::path dir = opt.golden_dir;
   GROOT_CHECK(fs::is_directory(dir), "golden folder ", dir.string(), " does not exist");
   for (const char* f : {"weights.safetensors", "io.safetensors", "upstream_config_gr00t_n1d6.json"})
-    GROOT_CHECK(fs::exists(dir / f), "golden folder ", dir.string(), " has no ", f);
+    GROOT_CHECK(st::exists((dir / f).string()), "golden folder ", dir.string(), " has no ", f);
   const bool bf16 = opt.dtype == torch::kBFloat16;
   GROOT_CHECK(opt.dtype == torch::kFloat32 || bf16, "parity: --dtype must be fp32 or bf16");
-  if (bf16) GROOT_CHECK(fs::exists(dir / "io_bf16.safetensors"), "golden folder has no io_bf16.safetensors");
+  if (bf16) GROOT_CHECK(st::exists((dir / "io_bf16.safetensors").string()), "golden folder has no io_bf16.safetensors");
 
   ParityReport rep;
   auto gcfg = groot::load_config(dir.string());

@@ -1,4 +1,4 @@
-// Parity of the C++ GR00T N1.6 with the upstream golden folders (../shared/golden/<name>/, layout in
+// Parity of the C++ GR00T N1.6 with the upstream golden folders (tests/golden/<name>/, layout in
 // its README): weights.safetensors, io.safetensors (inputs + every named intermediate, loss,
 // gradients, inference steps), io_bf16.safetensors, tolerance_report.json, upstream configs.
 //

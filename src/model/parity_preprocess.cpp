@@ -20,7 +20,7 @@ void register_default_preprocess_checks() {
   // Image goldens: every stage must be within 1 level (uint8) / 2/255 (pixel_values).
   register_preprocess_check("images", [](const std::string& dir, const torch::Device&) {
     std::vector<TensorCheck> out;
-    if (!std::filesystem::exists(std::filesystem::path(dir) / "preprocess.safetensors")) return out;
+    if (!st::exists((std::filesystem::path(dir) / "preprocess.safetensors").string())) return out;
     for (const auto& s : img::check_preprocess_goldens(dir)) {
       TensorCheck c;
       c.name = "preprocess/" + s.tensor;
@@ -45,7 +45,7 @@ void register_default_preprocess_checks() {
       "images (LibTorch path)", [](const std::string& dir, const torch::Device& device) {
         std::vector<TensorCheck> out;
         const auto path = std::filesystem::path(dir) / "preprocess.safetensors";
-        if (!std::filesystem::exists(path)) return out;
+        if (!st::exists(path.string())) return out;
         st::File f(path.string());
         for (int k = 0;; k++) {
           const std::string p = "img" + std::to_string(k) + "/";

@@ -1,5 +1,5 @@
 // Batch collation of processed samples into model inputs (LibTorch), as upstream
-// Gr00tN1d6DataCollator (shared docs §6.4), minus the text part (input_ids / attention_mask come
+// Gr00tN1d6DataCollator (docs/reference/groot_n16_reference.md §6.4), minus the text part (input_ids / attention_mask come
 // from the tokenizer / prompt module):
 //   state         float32 [B, T_state, max_state_dim]
 //   action        float32 [B, max_action_horizon, max_action_dim]   (only when every sample has one)

@@ -7,9 +7,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <zstd.h>
 
 #include "util/error.h"
 #include "util/fs.h"
@@ -63,9 +65,49 @@ int64_t TensorView::numel() const {
   return n;
 }
 
+bool exists(const std::string& path) {
+  return std::filesystem::exists(path) || std::filesystem::exists(path + ".zst");
+}
+
+// Decompresses PATH.zst (one zstd frame with its content size) into a malloc'd buffer.
+static void* read_zst(const std::string& zpath, size_t* size) {
+  const std::string packed = read_file(zpath);
+  const unsigned long long n = ZSTD_getFrameContentSize(packed.data(), packed.size());
+  if (n == ZSTD_CONTENTSIZE_ERROR || n == ZSTD_CONTENTSIZE_UNKNOWN)
+    fail(zpath, ": not a zstd frame with a stored content size");
+  void* buf = std::malloc(n ? size_t(n) : 1);
+  if (!buf) fail(zpath, ": cannot allocate ", n, " bytes to decompress it");
+  const size_t got = ZSTD_decompress(buf, size_t(n), packed.data(), packed.size());
+  if (ZSTD_isError(got) || got != n) {
+    std::free(buf);
+    fail(zpath, ": corrupt zstd data (", ZSTD_isError(got) ? ZSTD_getErrorName(got) : "short frame", ")");
+  }
+  *size = size_t(n);
+  return buf;
+}
+
 File::File(const std::string& path) : path_(path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail("cannot open safetensors file ", path, ": ", std::strerror(errno));
+  if (fd < 0 && errno == ENOENT && std::filesystem::exists(path + ".zst")) {
+    map_ = read_zst(path + ".zst", &map_size_);
+    heap_ = true;
+    if (map_size_ < 8) fail(path, ".zst: not a safetensors file (", map_size_, " bytes, need at least 8)");
+  } else {
+    if (fd < 0) fail("cannot open safetensors file ", path, ": ", std::strerror(errno));
+    map_file(fd);
+  }
+  try {
+    parse_header();
+  } catch (...) {
+    if (heap_) std::free(map_);
+    else ::munmap(map_, map_size_);
+    map_ = nullptr;
+    throw;
+  }
+}
+
+void File::map_file(int fd) {
+  const std::string& path = path_;
   struct stat sb;
   if (::fstat(fd, &sb) != 0) {
     ::close(fd);
@@ -82,6 +124,10 @@ File::File(const std::string& path) : path_(path) {
     map_ = nullptr;
     fail("cannot mmap ", path, ": ", std::strerror(errno));
   }
+}
+
+void File::parse_header() {
+  const std::string& path = path_;
   const uint8_t* base = static_cast<const uint8_t*>(map_);
   uint64_t hlen = 0;
   std::memcpy(&hlen, base, 8);  // little-endian host assumed (x86-64 / aarch64)
@@ -146,7 +192,8 @@ File::File(const std::string& path) : path_(path) {
 }
 
 File::~File() {
-  if (map_) ::munmap(map_, map_size_);
+  if (map_ && heap_) std::free(map_);
+  else if (map_) ::munmap(map_, map_size_);
 }
 
 const TensorView* File::find(const std::string& name) const {
@@ -183,7 +230,7 @@ Checkpoint::Checkpoint(const std::string& path_or_dir) : path_(path_or_dir) {
       }
       for (auto& s : shards) {
         fs::path p = dir / s;
-        if (!fs::exists(p)) fail(index.string(), " names shard ", s, " which does not exist in ", dir.string());
+        if (!exists(p.string())) fail(index.string(), " names shard ", s, " which does not exist in ", dir.string());
         shard_paths.push_back(p.string());
       }
       for (auto& p : shard_paths) files_.push_back(std::make_unique<File>(p));
@@ -198,7 +245,7 @@ Checkpoint::Checkpoint(const std::string& path_or_dir) : path_(path_or_dir) {
       return;
     }
     fs::path single = dir / "model.safetensors";
-    if (!fs::exists(single))
+    if (!exists(single.string()))
       fail(dir.string(), ": no model.safetensors or model.safetensors.index.json in this folder");
     shard_paths.push_back(single.string());
   } else {

@@ -7,6 +7,9 @@
 // File mmaps the file and validates strictly: header bounds, JSON, known dtypes, non-negative
 // shapes, nbytes == numel * dtype size, offsets inside the data area, no overlapping tensors.
 // Checkpoint opens a folder (model.safetensors, or model.safetensors.index.json + shards) or one file.
+// A file that is absent but has a zstd-compressed twin (PATH.zst, as the golden folders in
+// tests/golden are stored to keep the repository small) is decompressed into memory instead;
+// exists() answers for either form.
 // The LibTorch bridge is in safetensors_torch.h.
 #pragma once
 #include <cstddef>
@@ -31,6 +34,9 @@ struct TensorView {
   int64_t numel() const;
 };
 
+// True when PATH or its compressed twin PATH.zst exists.
+bool exists(const std::string& path);
+
 class File {
  public:
   explicit File(const std::string& path);
@@ -45,9 +51,13 @@ class File {
   const std::string& path() const { return path_; }
 
  private:
+  void map_file(int fd);
+  void parse_header();
+
   std::string path_;
   void* map_ = nullptr;
   size_t map_size_ = 0;
+  bool heap_ = false;  // map_ is a malloc'd buffer (decompressed PATH.zst), not an mmap
   std::vector<TensorView> tensors_;
   std::map<std::string, size_t> index_;
   std::map<std::string, std::string> metadata_;

@@ -485,7 +485,7 @@ std::string Tokenizer::default_dir(const std::string& checkpoint_or_dir) {
     fs::path d(checkpoint_or_dir);
     if (fs::exists(d / "vocab.json") && fs::exists(d / "merges.txt")) return checkpoint_or_dir;
   }
-  return (fs::path(shared_dir()) / "eagle_tokenizer").string();
+  return (fs::path(assets_dir()) / "eagle_tokenizer").string();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // Qwen2 byte-level BPE tokenizer (the tokenizer GR00T N1.6 uses through Eagle's processor).
 // Pure C++ (no LibTorch); thread-safe; ids identical to Hugging Face's Qwen2 tokenizer.
 //
-// Files (a Hugging Face tokenizer folder, e.g. ../shared/eagle_tokenizer or a checkpoint folder):
+// Files (a Hugging Face tokenizer folder, e.g. assets/eagle_tokenizer or a checkpoint folder):
 //   vocab.json              {"token in GPT-2 byte->unicode alphabet": id}
 //   merges.txt              "#version" header, then one "left right" merge per line; rank = line order
 //   tokenizer_config.json   added_tokens_decoder {id: {content, special, lstrip, rstrip, normalized,
@@ -46,7 +46,7 @@ class Tokenizer {
   // Loads vocab.json, merges.txt and the added tokens from `dir`. Throws groot::Error.
   static Tokenizer load(const std::string& dir);
   // The tokenizer folder to use when the user gives none: `checkpoint_or_dir` if it holds
-  // vocab.json + merges.txt, else <shared_dir()>/eagle_tokenizer.
+  // vocab.json + merges.txt, else <assets_dir()>/eagle_tokenizer (util/paths.h).
   static std::string default_dir(const std::string& checkpoint_or_dir = "");
 
   // Token ids of `text` (UTF-8). Throws groot::Error on invalid UTF-8.

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "model/prompt.h"
+#include "model/safetensors.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -56,30 +57,13 @@ std::vector<int64_t> widen(const std::vector<int32_t>& v) {
 // An int64 tensor from a safetensors file (header JSON + raw little-endian data).
 std::vector<int64_t> read_safetensors_i64(const std::string& path, const std::string& name,
                                           std::vector<int64_t>* shape) {
-  std::string blob = read_file(path);
-  GROOT_CHECK(blob.size() >= 8, "golden file ", path, ": too small for a safetensors file");
-  uint64_t header_len = 0;
-  std::memcpy(&header_len, blob.data(), 8);
-  GROOT_CHECK(header_len <= blob.size() - 8, "golden file ", path, ": safetensors header length ", header_len,
-              " exceeds the file size");
-  json header;
-  try {
-    header = json::parse(blob.substr(8, header_len));
-  } catch (const json::exception& e) {
-    fail("golden file ", path, ": safetensors header is not valid JSON: ", e.what());
-  }
-  GROOT_CHECK(header.contains(name), "golden file ", path, ": no tensor \"", name, "\"");
-  const json& e = header[name];
-  GROOT_CHECK(e.value("dtype", "") == "I64", "golden file ", path, ": tensor \"", name, "\" has dtype ",
-              e.value("dtype", "?"), ", expected I64");
-  *shape = e.at("shape").get<std::vector<int64_t>>();
-  size_t begin = e.at("data_offsets")[0].get<size_t>(), end = e.at("data_offsets")[1].get<size_t>();
-  int64_t numel = 1;
-  for (int64_t d : *shape) numel *= d;
-  GROOT_CHECK(end >= begin && end - begin == size_t(numel) * 8 && 8 + header_len + end <= blob.size(),
-              "golden file ", path, ": tensor \"", name, "\" has inconsistent data offsets");
-  std::vector<int64_t> v(static_cast<size_t>(numel));
-  std::memcpy(v.data(), blob.data() + 8 + header_len + begin, end - begin);
+  st::File f(path);
+  const st::TensorView& t = f.at(name);
+  GROOT_CHECK(t.dtype == st::DType::I64, "golden file ", path, ": tensor \"", name, "\" has dtype ",
+              st::dtype_name(t.dtype), ", expected I64");
+  *shape = t.shape;
+  std::vector<int64_t> v(size_t(t.numel()));
+  std::memcpy(v.data(), t.data, t.nbytes);
   return v;
 }
 
@@ -108,7 +92,7 @@ TokenizerParityReport check_tokenizer_goldens(const std::string& golden_dir, con
   TokenizerParityReport r;
   fs::path pre_path = fs::path(golden_dir) / "preprocess.json",
            io_path = fs::path(golden_dir) / "io.safetensors";
-  GROOT_CHECK(fs::exists(pre_path) || fs::exists(io_path), "golden folder ", golden_dir,
+  GROOT_CHECK(fs::exists(pre_path) || st::exists(io_path.string()), "golden folder ", golden_dir,
               " has neither preprocess.json nor io.safetensors: no tokenizer goldens to check");
   std::vector<std::vector<int32_t>> prompt_ids;
   if (fs::exists(pre_path)) {
@@ -155,7 +139,7 @@ TokenizerParityReport check_tokenizer_goldens(const std::string& golden_dir, con
       fail("golden file ", pre_path.string(), ": unexpected layout: ", e.what());
     }
   }
-  if (fs::exists(io_path) && !prompt_ids.empty()) {
+  if (st::exists(io_path.string()) && !prompt_ids.empty()) {
     std::vector<int64_t> ids_shape, mask_shape;
     std::vector<int64_t> ids = read_safetensors_i64(io_path.string(), "in/input_ids", &ids_shape);
     std::vector<int64_t> mask = read_safetensors_i64(io_path.string(), "in/attention_mask", &mask_shape);

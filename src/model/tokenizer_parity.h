@@ -1,4 +1,4 @@
-// Tokenizer / prompt parity against a golden folder (e.g. ../shared/golden/tiny_v1), for
+// Tokenizer / prompt parity against a golden folder (e.g. tests/golden/tiny_v1), for
 // `groot parity` and the tests. Pure C++ (no LibTorch).
 //
 // Checks, when the files are present:

@@ -1,7 +1,7 @@
 // Trace: named-intermediate hook shared by every model module (backbone, action head, parity).
 //
 // A module's forward takes `const Trace& trace` (empty = off) and reports tensors under the golden's
-// names (../shared/golden/tiny_v1/README.md appendix), e.g. "vision/post_ln", "llm/layer0_out",
+// names (tests/golden/tiny_v1/README.md appendix), e.g. "vision/post_ln", "llm/layer0_out",
 // "backbone/features". `groot parity` and the parity tests record into a map and compare by name;
 // any intermediate can be dumped to bisect a mismatch.
 //

@@ -4,10 +4,11 @@
 #include "test_util.h"
 
 using groot::test::run_groot;
-using groot::test::shared_dir;
+using groot::test::fixtures_dir;
+using groot::test::golden_root;
 
 TEST(InfoCli, RobotSimSummary) {
-  auto r = run_groot("info " + shared_dir() + "/fixtures/gr00t_robot_sim_picknplace_v20");
+  auto r = run_groot("info " + fixtures_dir() + "/gr00t_robot_sim_picknplace_v20");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   for (const char* s : {"LeRobot v2.0, robot_type GR1ArmsOnly, fps 20", "episodes: 5 (length 328..470",
                         "frames: 2096", "tasks: 6", "observation.state", "float64  [44]",
@@ -17,7 +18,7 @@ TEST(InfoCli, RobotSimSummary) {
 }
 
 TEST(InfoCli, N16MetaOnlyFixture) {
-  auto r = run_groot("info --no-probe " + shared_dir() + "/fixtures/gr00t_n16_meta_cube_to_bowl_5");
+  auto r = run_groot("info --no-probe " + fixtures_dir() + "/gr00t_n16_meta_cube_to_bowl_5");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("LeRobot v2.1"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("av1 yuv420p 30 fps (info)"), std::string::npos) << r.output;

@@ -8,7 +8,8 @@
 #include "test_util.h"
 
 using groot::test::run_groot;
-using groot::test::shared_dir;
+using groot::test::fixtures_dir;
+using groot::test::golden_root;
 namespace fsys = std::filesystem;
 
 namespace {
@@ -20,7 +21,7 @@ std::string slurp(const fsys::path& p) {
 }
 void copy_robot_sim(const fsys::path& dst) {
   fsys::create_directories(dst);
-  fsys::path src = shared_dir() + "/fixtures/gr00t_robot_sim_picknplace_v20";
+  fsys::path src = fixtures_dir() + "/gr00t_robot_sim_picknplace_v20";
   fsys::copy(src / "meta", dst / "meta", fsys::copy_options::recursive);
   fsys::copy(src / "data", dst / "data", fsys::copy_options::recursive);
   for (auto& p : fsys::recursive_directory_iterator(dst))
@@ -50,7 +51,7 @@ TEST(StatsCli, ReproducesFixtureAndUpstreamN16Files) {
                      tmp.path.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("left_arm [16][7] over 2021 chunks"), std::string::npos) << r.output;
-  fsys::path up = shared_dir() + "/fixtures/gr00t_n16_meta_gr1_picknplace/meta";
+  fsys::path up = fixtures_dir() + "/gr00t_n16_meta_gr1_picknplace/meta";
   EXPECT_EQ(slurp(tmp / "meta/stats.json"), slurp(up / "stats.json"));
   EXPECT_EQ(slurp(tmp / "meta/relative_stats.json"), slurp(up / "relative_stats.json"));
   // no temp files left behind

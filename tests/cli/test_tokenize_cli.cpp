@@ -40,7 +40,7 @@ TEST(CliTokenize, PromptBatchMatchesGolden) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   auto lines = json_lines(r.output);
   ASSERT_EQ(lines.size(), 2u) << r.output;
-  json pre = json::parse(groot::read_file(groot::test::shared_dir() + "/golden/tiny_v1/preprocess.json"));
+  json pre = json::parse(groot::read_file(groot::test::golden_root() + "/tiny_v1/preprocess.json"));
   for (size_t b = 0; b < 2; ++b) {
     std::vector<int64_t> ids = lines[b]["ids"], mask = lines[b]["attention_mask"], real;
     ASSERT_EQ(ids.size(), 206u);
@@ -101,7 +101,7 @@ TEST(CliTokenize, Errors) {
 }
 
 TEST(CliTokenize, GoldenCheck) {
-  auto r = run_groot("tokenize --golden " + groot::test::shared_dir() + "/golden/tiny_v1");
+  auto r = run_groot("tokenize --golden " + groot::test::golden_root() + "/tiny_v1");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   auto lines = json_lines(r.output);
   ASSERT_EQ(lines.size(), 1u) << r.output;
@@ -110,7 +110,7 @@ TEST(CliTokenize, GoldenCheck) {
   EXPECT_GT(lines[0]["checked"].get<int>(), 30);
 
   groot::test::TempDir d;
-  json pre = json::parse(groot::read_file(groot::test::shared_dir() + "/golden/tiny_v1/preprocess.json"));
+  json pre = json::parse(groot::read_file(groot::test::golden_root() + "/tiny_v1/preprocess.json"));
   pre["tokenizer"]["strings"][0]["ids"] = json({1, 2});
   groot::write_file_atomic(d / "preprocess.json", pre.dump());
   r = run_groot("tokenize --golden " + d.path.string());

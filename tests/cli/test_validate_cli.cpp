@@ -7,11 +7,12 @@
 #include "test_util.h"
 
 using groot::test::run_groot;
-using groot::test::shared_dir;
+using groot::test::fixtures_dir;
+using groot::test::golden_root;
 namespace fsys = std::filesystem;
 
 TEST(ValidateCli, RobotSimFixtureIsUsable) {
-  auto r = run_groot("validate " + shared_dir() + "/fixtures/gr00t_robot_sim_picknplace_v20");
+  auto r = run_groot("validate " + fixtures_dir() + "/gr00t_robot_sim_picknplace_v20");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   if (groot::video::available()) {
     EXPECT_NE(r.output.find("OK, usable for training (0 errors, 2 warnings)"), std::string::npos) << r.output;
@@ -29,7 +30,7 @@ TEST(ValidateCli, RobotSimFixtureIsUsable) {
 
 TEST(ValidateCli, CorruptCopyFails) {
   groot::test::TempDir tmp;
-  fsys::path src = shared_dir() + "/fixtures/gr00t_robot_sim_picknplace_v20";
+  fsys::path src = fixtures_dir() + "/gr00t_robot_sim_picknplace_v20";
   fsys::copy(src / "meta", tmp / "meta", fsys::copy_options::recursive);
   fsys::copy(src / "data", tmp / "data", fsys::copy_options::recursive);
   for (auto& p : fsys::recursive_directory_iterator(tmp.path))
@@ -47,8 +48,7 @@ TEST(ValidateCli, CorruptCopyFails) {
 TEST(ValidateCli, ModalityConfigIsChecked) {
   groot::test::TempDir tmp;
   auto cfg = std::string(GROOT_SOURCE_DIR) + "/examples/modality/franka_mcx.yaml";
-  auto r = run_groot("validate --no-video --modality-config " + cfg + " " + shared_dir() +
-                     "/fixtures/gr00t_robot_sim_picknplace_v20");
+  auto r = run_groot("validate --no-video --modality-config " + cfg + " " + fixtures_dir() + "/gr00t_robot_sim_picknplace_v20");
   EXPECT_EQ(r.exit_code, 1) << r.output;  // the Franka config does not fit the GR1 dataset
   EXPECT_NE(r.output.find("video key \"wrist\" is not in meta/modality.json \"video\" (has: ego_view)"),
             std::string::npos)

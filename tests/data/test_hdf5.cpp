@@ -19,7 +19,7 @@ using groot::test::TempDir;
 
 namespace {
 
-std::string fixture() { return groot::test::shared_dir() + "/fixtures/isaaclab_hdf5_franka_stack/dataset.hdf5"; }
+std::string fixture() { return groot::test::fixtures_dir() + "/isaaclab_hdf5_franka_stack/dataset.hdf5"; }
 
 synth::Options small(const std::string& out, bool gzip, bool gap = false) {
   synth::Options o;

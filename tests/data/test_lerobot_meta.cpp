@@ -17,7 +17,7 @@ using namespace groot::data;
 namespace fsys = std::filesystem;
 
 std::string fixture(const std::string& name) {
-  return groot::test::shared_dir() + "/fixtures/" + name;
+  return groot::test::fixtures_dir() + "/" + name;
 }
 
 template <typename Fn>

@@ -20,7 +20,7 @@ namespace fsys = std::filesystem;
 namespace pq = groot::pq;
 
 fsys::path fixture() {
-  return groot::test::shared_dir() + "/fixtures/gr00t_robot_sim_picknplace_v20";
+  return groot::test::fixtures_dir() + "/gr00t_robot_sim_picknplace_v20";
 }
 
 void copy_fixture(const fsys::path& dst, bool videos) {

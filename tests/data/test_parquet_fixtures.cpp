@@ -3,7 +3,7 @@
 //    codec, dictionary on/off, page v1/v2, nulls, several row groups and pages, list / large_list /
 //    fixed_size_list, BYTE_STREAM_SPLIT, legacy list naming, pandas to_parquet); expected.json holds
 //    the values pyarrow itself reads back.
-//  - ../shared/fixtures/gr00t_robot_sim_picknplace_v20: the GR00T demo data (pandas + pyarrow 19),
+//  - tests/fixtures/gr00t_robot_sim_picknplace_v20: the GR00T demo data (pandas + pyarrow 19),
 //    cross-checked against its meta/episodes.jsonl and meta/stats.json.
 #include <gtest/gtest.h>
 
@@ -186,7 +186,7 @@ TEST(ParquetFixtures, FeatureCoverageOfTheFixtureSet) {
 }
 
 TEST(ParquetFixtures, RobotSimPickNPlaceDemoData) {
-  const std::string root = groot::test::shared_dir() + "/fixtures/gr00t_robot_sim_picknplace_v20";
+  const std::string root = groot::test::fixtures_dir() + "/gr00t_robot_sim_picknplace_v20";
   std::ifstream ep(root + "/meta/episodes.jsonl");
   ASSERT_TRUE(ep.good());
   std::vector<int64_t> lengths;
@@ -256,8 +256,7 @@ TEST(ParquetFixtures, RobotSimPickNPlaceDemoData) {
 TEST(ParquetFixtures, ArrowSchemaOfPyarrowFilesDecodes) {
   // pyarrow 19 (robot_sim, pandas) and pyarrow 25 (LeRobot-like): our flatbuffer reader sees the same
   // fields and schema metadata that pyarrow stored, which also validates the layout our writer uses.
-  const std::string f = groot::test::shared_dir() +
-                        "/fixtures/gr00t_robot_sim_picknplace_v20/data/chunk-000/episode_000000.parquet";
+  const std::string f = groot::test::fixtures_dir() + "/gr00t_robot_sim_picknplace_v20/data/chunk-000/episode_000000.parquet";
   Table t = read_schema(f);
   std::string b64, pandas;
   for (const auto& [k, v] : t.metadata) {

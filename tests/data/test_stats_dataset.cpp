@@ -23,7 +23,7 @@ using namespace groot::data;
 namespace fsys = std::filesystem;
 
 std::string fixture(const std::string& name) {
-  return groot::test::shared_dir() + "/fixtures/" + name;
+  return groot::test::fixtures_dir() + "/" + name;
 }
 
 // A copy of the robot_sim fixture without videos (meta + data).

@@ -236,7 +236,7 @@ TEST(Video, Av1LeRobotSettingsGiveCheapRandomAccess) {
 // ---------------------------------------------------------------------------------------------
 namespace {
 std::string fixture_root() {
-  return groot::test::shared_dir() + "/fixtures/gr00t_robot_sim_picknplace_v20";
+  return groot::test::fixtures_dir() + "/gr00t_robot_sim_picknplace_v20";
 }
 
 std::map<int, int64_t> fixture_lengths() {

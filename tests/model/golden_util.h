@@ -1,4 +1,4 @@
-// Helpers for golden parity tests: open ../shared/golden/tiny_v1, compare tensors with the README's
+// Helpers for golden parity tests: open tests/golden/tiny_v1, compare tensors with the README's
 // tolerance rule |got - ref| <= atol + rtol * |ref| (integers and bools exact).
 #pragma once
 #include <string>
@@ -9,7 +9,7 @@
 
 namespace groot::test {
 
-inline std::string golden_dir() { return shared_dir() + "/golden/tiny_v1"; }
+inline std::string golden_dir() { return groot::test::golden_root() + "/tiny_v1"; }
 
 struct CompareResult {
   bool ok = false;

@@ -1,4 +1,4 @@
-// Action head + DiT parity against the upstream golden (../shared/golden/tiny_v1), fed with the
+// Action head + DiT parity against the upstream golden (tests/golden/tiny_v1), fed with the
 // golden backbone features: ah/*, dit/*, train/*, grad/* and infer/* within the README §9 tolerances.
 #include <gtest/gtest.h>
 
@@ -17,7 +17,7 @@ using namespace groot::model;
 
 namespace {
 
-std::string golden() { return groot::test::shared_dir() + "/golden/tiny_v1"; }
+std::string golden() { return groot::test::golden_root() + "/tiny_v1"; }
 
 struct Golden {
   groot::st::File io{golden() + "/io.safetensors"};
@@ -279,8 +279,8 @@ TEST(ActionHead, BadInputsGiveClearErrors) {
 
 TEST(ActionHead, MetaBuildOf3BMatchesUpstreamKeyList) {
   // The released 3B action head built shape-only must reproduce every action_head.* key of
-  // ../shared/docs/groot_n16_keys.tsv with its shape (473 keys, 1,418,623,744 parameters).
-  std::ifstream f(groot::test::shared_dir() + "/docs/groot_n16_keys.tsv");
+  // tests/fixtures/groot_n16_keys.tsv with its shape (473 keys, 1,418,623,744 parameters).
+  std::ifstream f(groot::test::fixtures_dir() + "/groot_n16_keys.tsv");
   ASSERT_TRUE(f.good());
   std::map<std::string, std::vector<int64_t>> want;
   int64_t want_params = 0;

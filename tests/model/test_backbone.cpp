@@ -1,4 +1,4 @@
-// Eagle backbone parity against the upstream golden (../shared/golden/tiny_v1): every vision/*, mlp1/*,
+// Eagle backbone parity against the upstream golden (tests/golden/tiny_v1): every vision/*, mlp1/*,
 // llm/* and backbone/* tensor, fp32 on CPU, README tolerance (atol 2e-5, rtol 1e-4).
 #include <gtest/gtest.h>
 

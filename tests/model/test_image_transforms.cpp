@@ -1,4 +1,4 @@
-// Image transforms: parity with the upstream eval pipeline goldens (shared/golden/tiny_v1/
+// Image transforms: parity with the upstream eval pipeline goldens (tests/golden/tiny_v1/
 // preprocess.safetensors, produced by albumentations/OpenCV 5.0 + Pillow 12.3), plus unit tests of
 // the primitives and of the train-mode draw sharing.
 #include <gtest/gtest.h>
@@ -20,7 +20,7 @@ using namespace groot::img;
 namespace {
 
 std::string golden_path() {
-  return test::shared_dir() + "/golden/tiny_v1/preprocess.safetensors";
+  return groot::test::golden_root() + "/tiny_v1/preprocess.safetensors";
 }
 
 ImageView view_of(const st::TensorView& t) {
@@ -294,12 +294,12 @@ TEST(ImageTransformsTrain, ColourOps) {
 }
 
 TEST(ImageTransformsGolden, ParityHelperReportsAllStagesExact) {
-  auto checks = check_preprocess_goldens(test::shared_dir() + "/golden/tiny_v1");
+  auto checks = check_preprocess_goldens(groot::test::golden_root() + "/tiny_v1");
   // 3 images x 4 stages + img2 pixel_values + img2/noletterbox 4 stages.
   EXPECT_EQ(checks.size(), 17u);
   for (const auto& c : checks) {
     EXPECT_TRUE(c.ok()) << c.tensor << " max " << c.max_abs;
     EXPECT_TRUE(c.exact()) << c.tensor << " " << c.n_diff << " of " << c.numel << " differ";
   }
-  EXPECT_THROW(check_preprocess_goldens(test::shared_dir() + "/fixtures"), Error);
+  EXPECT_THROW(check_preprocess_goldens(groot::test::fixtures_dir()), Error);
 }

@@ -82,7 +82,7 @@ ImageTransformConfig train_config() {
 }  // namespace
 
 TEST(ImageTransformsTorch, EvalMatchesUpstreamGoldens) {
-  st::File f(test::shared_dir() + "/golden/tiny_v1/preprocess.safetensors");
+  st::File f(groot::test::golden_root() + "/tiny_v1/preprocess.safetensors");
   auto view_of = [&](const std::string& name) {
     const st::TensorView& t = f.at(name);
     return ImageView(t.data, int(t.shape[0]), int(t.shape[1]), int(t.shape[2]));

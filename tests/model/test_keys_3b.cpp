@@ -1,5 +1,5 @@
 // The 3B configuration built shape-only (torch::kMeta) must reproduce the upstream key list
-// ../shared/docs/groot_n16_keys.tsv exactly: names, shapes, element counts.
+// tests/fixtures/groot_n16_keys.tsv exactly: names, shapes, element counts.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -21,7 +21,7 @@ struct KeyRow {
 };
 
 std::map<std::string, KeyRow> read_keys_tsv() {
-  std::ifstream f(groot::test::shared_dir() + "/docs/groot_n16_keys.tsv");
+  std::ifstream f(groot::test::fixtures_dir() + "/groot_n16_keys.tsv");
   EXPECT_TRUE(f.good());
   std::map<std::string, KeyRow> rows;
   std::string line;

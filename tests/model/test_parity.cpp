@@ -12,7 +12,7 @@ namespace fs = std::filesystem;
 using groot::test::run_groot;
 
 namespace {
-std::string golden() { return groot::test::shared_dir() + "/golden/tiny_v1"; }
+std::string golden() { return groot::test::golden_root() + "/tiny_v1"; }
 }  // namespace
 
 TEST(Parity, GrootParityPassesOnTinyGolden) {

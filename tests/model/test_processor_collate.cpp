@@ -1,4 +1,4 @@
-// Collation against the golden model inputs (shared/golden/tiny_v1/io.safetensors, produced by the
+// Collation against the golden model inputs (tests/golden/tiny_v1/io.safetensors, produced by the
 // upstream processor + Gr00tN1d6DataCollator): pixel_values from the raw cameras, image_sizes,
 // state/action padding and masks, embodiment ids; and batched decode.
 #include <gtest/gtest.h>
@@ -17,7 +17,7 @@ using namespace groot::proc;
 namespace {
 
 std::string io_path() {
-  return test::shared_dir() + "/golden/tiny_v1/io.safetensors";
+  return groot::test::golden_root() + "/tiny_v1/io.safetensors";
 }
 
 img::ImageView view(const st::TensorView& t) {

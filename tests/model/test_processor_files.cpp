@@ -18,7 +18,7 @@ using groot::test::TempDir;
 namespace {
 
 std::string meta(const std::string& name) {
-  return test::shared_dir() + "/fixtures/" + name + "/meta";
+  return groot::test::fixtures_dir() + "/" + name + "/meta";
 }
 
 void write_text(const fs::path& p, const std::string& s) {

@@ -19,12 +19,12 @@ namespace pr = groot::prompt;
 namespace {
 
 const groot::Tokenizer& eagle() {
-  static const groot::Tokenizer tok = groot::Tokenizer::load(groot::test::shared_dir() + "/eagle_tokenizer");
+  static const groot::Tokenizer tok = groot::Tokenizer::load(groot::test::tokenizer_dir());
   return tok;
 }
 
 json preprocess_json() {
-  return json::parse(groot::read_file(groot::test::shared_dir() + "/golden/tiny_v1/preprocess.json"));
+  return json::parse(groot::read_file(groot::test::golden_root() + "/tiny_v1/preprocess.json"));
 }
 
 // Minimal safetensors reader for int64 tensors: returns {shape, values}.
@@ -73,7 +73,7 @@ TEST(Prompt, GoldenFormalizeTemplateExpandTokenize) {
 }
 
 TEST(Prompt, GoldenBatchMatchesIoSafetensors) {
-  std::string io = groot::test::shared_dir() + "/golden/tiny_v1/io.safetensors";
+  std::string io = groot::test::golden_root() + "/tiny_v1/io.safetensors";
   auto [ids_shape, ids] = read_i64(io, "in/input_ids");
   auto [mask_shape, mask] = read_i64(io, "in/attention_mask");
   ASSERT_EQ(ids_shape, (std::vector<int64_t>{2, 206}));
@@ -181,7 +181,7 @@ TEST(Prompt, PadLeft) {
 }
 
 TEST(TokenizerParity, GoldenFolderPassesAndMismatchesAreNamed) {
-  std::string golden = groot::test::shared_dir() + "/golden/tiny_v1";
+  std::string golden = groot::test::golden_root() + "/tiny_v1";
   groot::TokenizerParityReport r = groot::check_tokenizer_goldens(golden, eagle());
   EXPECT_TRUE(r.ok());
   EXPECT_GE(r.checked, 15 + 15 + 2 * 4 + 3);  // strings (+decode), prompts, batch

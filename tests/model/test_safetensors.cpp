@@ -10,7 +10,7 @@
 using namespace groot;
 
 TEST(Safetensors, ReadsGoldenWeights) {
-  st::File f(test::shared_dir() + "/golden/tiny_v1/weights.safetensors");
+  st::File f(groot::test::golden_root() + "/tiny_v1/weights.safetensors");
   EXPECT_EQ(f.tensors().size(), 159u);
   const auto& emb = f.at("backbone.model.language_model.model.embed_tokens.weight");
   EXPECT_EQ(emb.dtype, st::DType::BF16);

@@ -1,5 +1,5 @@
 // State/action normalisation, relative actions, padding and decode, driven by the real N1.6
-// dataset statistics in shared/fixtures/gr00t_n16_meta_* and by small synthetic statistics.
+// dataset statistics in tests/fixtures/gr00t_n16_meta_* and by small synthetic statistics.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -16,7 +16,7 @@ using namespace groot::proc;
 namespace {
 
 std::string meta(const std::string& name) {
-  return test::shared_dir() + "/fixtures/" + name + "/meta";
+  return groot::test::fixtures_dir() + "/" + name + "/meta";
 }
 
 ActionConfig rel() {

@@ -1,4 +1,4 @@
-// Tokenizer tests: golden ids (shared/golden/tiny_v1 and the Hugging Face reference file
+// Tokenizer tests: golden ids (tests/golden/tiny_v1 and the Hugging Face reference file
 // tests/fixtures/tokenizer/hf_ids.jsonl), Python-computed Unicode expectations
 // (tests/fixtures/tokenizer/unicode_cases.jsonl), BPE semantics on a synthetic vocabulary, errors.
 #include <gtest/gtest.h>
@@ -15,6 +15,7 @@
 #include "model/tokenizer.h"
 #include "model/unicode.h"
 #include "test_util.h"
+#include "util/paths.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -25,7 +26,7 @@ namespace fs = std::filesystem;
 namespace {
 
 const Tokenizer& eagle() {
-  static const Tokenizer tok = Tokenizer::load(groot::test::shared_dir() + "/eagle_tokenizer");
+  static const Tokenizer tok = Tokenizer::load(groot::test::tokenizer_dir());
   return tok;
 }
 
@@ -67,7 +68,7 @@ std::string error_of(F&& f) {
 // Goldens
 
 TEST(TokenizerGolden, PreprocessJsonStrings) {
-  json pre = json::parse(groot::read_file(groot::test::shared_dir() + "/golden/tiny_v1/preprocess.json"));
+  json pre = json::parse(groot::read_file(groot::test::golden_root() + "/tiny_v1/preprocess.json"));
   const json& strings = pre["tokenizer"]["strings"];
   ASSERT_GE(strings.size(), 15u);
   for (const json& s : strings) {
@@ -81,7 +82,7 @@ TEST(TokenizerGolden, PreprocessJsonStrings) {
 }
 
 TEST(TokenizerGolden, SpecialIdsAndSize) {
-  json pre = json::parse(groot::read_file(groot::test::shared_dir() + "/golden/tiny_v1/preprocess.json"));
+  json pre = json::parse(groot::read_file(groot::test::golden_root() + "/tiny_v1/preprocess.json"));
   const json& t = pre["tokenizer"];
   EXPECT_EQ(eagle().size(), t["len"].get<int64_t>());
   EXPECT_EQ(eagle().pad_id(), t["pad_token_id"].get<int32_t>());
@@ -100,7 +101,7 @@ TEST(TokenizerGolden, HuggingFaceReferenceIds) {
   std::string path = fixture("hf_ids.jsonl");
   if (!fs::exists(path)) {
     GTEST_SKIP() << path
-                 << " not generated yet: run `python3 tools/tokenizer_goldens.py ../shared/eagle_tokenizer "
+                 << " not generated yet: run `python3 tools/tokenizer_goldens.py assets/eagle_tokenizer "
                  << "tests/fixtures/tokenizer/hf_ids.jsonl` on a machine with transformers";
   }
   std::vector<json> cases = read_jsonl(path);
@@ -243,9 +244,15 @@ TEST(Tokenizer, Errors) {
 }
 
 TEST(Tokenizer, DefaultDir) {
-  EXPECT_EQ(Tokenizer::default_dir(), groot::test::shared_dir() + "/eagle_tokenizer");
+  // Without a checkpoint tokenizer: the assets copy next to the test binary (the build tree's
+  // assets/, copied from the repository's assets/ by CMake), byte-identical with the source asset.
+  namespace fs = std::filesystem;
+  const fs::path exe_assets = fs::weakly_canonical(fs::path(groot::executable_dir()) / "assets" / "eagle_tokenizer");
+  EXPECT_EQ(Tokenizer::default_dir(), exe_assets.string());
+  EXPECT_EQ(groot::read_file(exe_assets / "vocab.json"),
+            groot::read_file(fs::path(groot::test::tokenizer_dir()) / "vocab.json"));
   groot::test::TempDir d;
-  EXPECT_EQ(Tokenizer::default_dir(d.path.string()), groot::test::shared_dir() + "/eagle_tokenizer");
+  EXPECT_EQ(Tokenizer::default_dir(d.path.string()), exe_assets.string());
   groot::write_file_atomic(d / "vocab.json", "{}");
   groot::write_file_atomic(d / "merges.txt", "");
   EXPECT_EQ(Tokenizer::default_dir(d.path.string()), d.path.string());
