@@ -7,6 +7,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <stdexcept>
+#include <zstd.h>
 
 #include "util/fs.h"
 
@@ -22,6 +24,17 @@ static std::string source_dir() {
 std::string fixtures_dir() { return source_dir() + "/tests/fixtures"; }
 std::string golden_root() { return source_dir() + "/tests/golden"; }
 std::string tokenizer_dir() { return source_dir() + "/assets/eagle_tokenizer"; }
+
+std::string read_test_file(const std::string& path) {
+  if (std::filesystem::exists(path)) return groot::read_file(path);
+  const std::string packed = groot::read_file(path + ".zst");
+  const unsigned long long n = ZSTD_getFrameContentSize(packed.data(), packed.size());
+  if (n == ZSTD_CONTENTSIZE_ERROR || n == ZSTD_CONTENTSIZE_UNKNOWN) throw std::runtime_error(path + ".zst: bad zstd frame");
+  std::string out(size_t(n), '\0');
+  const size_t got = ZSTD_decompress(out.data(), out.size(), packed.data(), packed.size());
+  if (ZSTD_isError(got) || got != n) throw std::runtime_error(path + ".zst: corrupt");
+  return out;
+}
 
 std::string groot_binary() {
 #ifdef GROOT_BINARY

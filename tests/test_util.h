@@ -9,6 +9,9 @@ namespace groot::test {
 std::string fixtures_dir();   // <source>/tests/fixtures: third-party datasets, parquet, tokenizer cases
 std::string golden_root();    // <source>/tests/golden: upstream golden folders (tiny_v1, tiny_v1_train)
 std::string tokenizer_dir();  // <source>/assets/eagle_tokenizer: the runtime tokenizer asset
+// Bytes of PATH, or of its zstd-compressed twin PATH.zst (how tests/golden stores large files),
+// decompressed here with libzstd directly (independent of groot's own safetensors reader).
+std::string read_test_file(const std::string& path);
 // Path of the built `groot` binary.
 std::string groot_binary();
 

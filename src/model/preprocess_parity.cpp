@@ -31,7 +31,7 @@ StageCheck compare_u8(const std::string& name, const Image& got, const st::Tenso
 
 std::vector<StageCheck> check_preprocess_goldens(const std::string& golden_dir) {
   const std::string path = (std::filesystem::path(golden_dir) / "preprocess.safetensors").string();
-  GROOT_CHECK(std::filesystem::exists(path), "no image-preprocessing goldens: ", path, " does not exist");
+  GROOT_CHECK(st::exists(path), "no image-preprocessing goldens: ", path, " does not exist");
   st::File f(path);
   std::vector<StageCheck> out;
   for (int k = 0;; k++) {

@@ -30,7 +30,7 @@ json preprocess_json() {
 // Minimal safetensors reader for int64 tensors: returns {shape, values}.
 std::pair<std::vector<int64_t>, std::vector<int64_t>> read_i64(const std::string& path,
                                                                const std::string& name) {
-  std::string blob = groot::read_file(path);
+  std::string blob = groot::test::read_test_file(path);
   uint64_t header_len = 0;
   std::memcpy(&header_len, blob.data(), 8);
   json header = json::parse(blob.substr(8, header_len));

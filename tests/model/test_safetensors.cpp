@@ -1,11 +1,15 @@
 #include <gtest/gtest.h>
 
+#include <zstd.h>
+
+#include <filesystem>
 #include <fstream>
 
 #include "model/safetensors.h"
 #include "model/safetensors_torch.h"
 #include "test_util.h"
 #include "util/error.h"
+#include "util/fs.h"
 
 using namespace groot;
 
@@ -18,6 +22,31 @@ TEST(Safetensors, ReadsGoldenWeights) {
   EXPECT_EQ(emb.shape[0], 151680);
   EXPECT_EQ(emb.shape[1], 64);
   EXPECT_THROW(f.at("no.such.tensor"), Error);
+}
+
+TEST(Safetensors, OpensZstdTwinWhenFileIsAbsent) {
+  test::TempDir tmp;
+  const std::string p = (tmp / "w.safetensors").string();
+  auto a = torch::arange(20, torch::kFloat32).reshape({4, 5});
+  st::write_tensors(p, {{"a", a}}, {{"k", "v"}});
+  const std::string raw = read_file(p);
+  std::string packed(ZSTD_compressBound(raw.size()), '\0');
+  packed.resize(ZSTD_compress(packed.data(), packed.size(), raw.data(), raw.size(), 3));
+  write_file_atomic(p + ".zst", packed);
+  std::filesystem::remove(p);
+  EXPECT_TRUE(st::exists(p));
+  EXPECT_FALSE(st::exists((tmp / "none.safetensors").string()));
+  st::File f(p);
+  EXPECT_EQ(f.metadata().at("k"), "v");
+  EXPECT_TRUE(torch::equal(st::to_tensor(f.at("a")), a));
+  // A corrupt twin is an error naming it, never garbage tensors.
+  write_file_atomic(p + ".zst", packed.substr(0, packed.size() / 2));
+  try {
+    st::File bad(p);
+    ADD_FAILURE() << "truncated .zst was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("w.safetensors.zst"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Safetensors, RoundTripAllDtypesAndMetadata) {
