@@ -1,5 +1,7 @@
 #include "data/modality_config.h"
 
+#include "data/modality_py.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -335,16 +337,13 @@ ModalityConfig parse_modality_config(const ojson& j, const std::string& source) 
   return cfg;
 }
 
-ModalityConfig load_modality_config(const fs::path& path) {
+ModalityConfig load_modality_config(const fs::path& path, const std::string& embodiment_tag) {
   if (!fs::exists(path)) fail("modality config ", path.string(), ": file not found");
-  std::string text = read_file(path);
   std::string ext = lower(path.extension().string());
+  if (ext == ".py") return load_modality_config_py(path, embodiment_tag);
+  std::string text = read_file(path);
   ojson j;
   size_t first = text.find_first_not_of(" \t\r\n");
-  if (ext == ".py")
-    fail(path.string(),
-         ": Python modality configs cannot be executed; write the same content as YAML or JSON "
-         "(see examples/modality/franka_mcx.yaml)");
   if (ext == ".json" || (first != std::string::npos && text[first] == '{' && ext != ".yaml" && ext != ".yml"))
     j = parse_json_text(text, path.string());
   else

@@ -74,8 +74,10 @@ const std::vector<std::string>& known_embodiment_tags();
 
 // Parses a config from JSON (already parsed). `source` names the file in errors.
 ModalityConfig parse_modality_config(const ojson& j, const std::string& source);
-// Loads a .json / .yaml / .yml file (JSON content is accepted under any extension).
-ModalityConfig load_modality_config(const fs::path& path);
+// Loads a .json / .yaml / .yml file (JSON content is accepted under any extension) or a Python
+// config (.py, the declarative subset of modality_py.h; `embodiment_tag` picks a registration when
+// the file registers several, "" = the only one).
+ModalityConfig load_modality_config(const fs::path& path, const std::string& embodiment_tag = "");
 // YAML text -> JSON value (scalars typed as YAML 1.2 core schema: int, float, bool, null, string).
 ojson yaml_to_json(const std::string& text, const std::string& source);
 
