@@ -11,6 +11,7 @@ PKGS=(
   nlohmann-json3-dev libcli11-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev
   libzmq3-dev cppzmq-dev libmsgpack-cxx-dev   # policy server (optional)
+  libcairo2-dev                     # groot eval trajectory PNG plots (optional)
   libsnappy-dev libzstd-dev zlib1g-dev libdeflate-dev
 )
 

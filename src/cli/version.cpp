@@ -5,6 +5,7 @@
 #include "data/video.h"
 #include "groot/build_config.h"
 #include "model/torch_compat.h"
+#include "policy/plot_png.h"
 
 namespace {
 
@@ -22,6 +23,10 @@ int run(int argc, char** argv) {
     std::printf("FFmpeg video: %s\n", groot::video::backend_description().c_str());
     std::printf("ZeroMQ policy server: %s\n",
                 GROOT_HAVE_ZMQ ? "built" : "not built (configure found no libzmq/cppzmq/msgpack-cxx)");
+    std::printf("eval PNG plots (cairo): %s\n",
+                groot::policy::plot::have_cairo()
+                    ? ("cairo " + groot::policy::plot::cairo_version()).c_str()
+                    : "not built (install libcairo2-dev and rebuild; report.html has SVG charts anyway)");
     std::printf("HDF5 gzip inflate: %s\n",
                 GROOT_HAVE_LIBDEFLATE ? "libdeflate" : "zlib (install libdeflate-dev and rebuild: ~2x faster)");
     return 0;
