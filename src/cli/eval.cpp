@@ -25,7 +25,7 @@ int run(int argc, char** argv) {
       ->check(CLI::Range(1, 1 << 30));
   app.add_option("--denoising-steps", o.denoising_steps, "flow-matching Euler steps (honoured, unlike upstream)")
       ->check(CLI::Range(1, 1 << 30));
-  app.add_option("--device", o.device, "cpu, cuda or cuda:N");
+  app.add_option("--device", o.device, "auto (cuda when available, as upstream), cpu, cuda or cuda:N");
   app.add_option("--dtype", o.dtype, "float32 or bfloat16 [default: bfloat16 on CUDA, float32 on CPU]");
   app.add_option("--seed", o.seed, "initial-noise seed");
   app.add_option("-o,--output", o.output, "output folder (metrics.json, predictions.csv, traj_<id>.png, report.html)")

@@ -37,7 +37,7 @@ struct EvalOptions {
   int steps = 200;
   int action_horizon = 16;
   int denoising_steps = 4;
-  std::string device = "cpu";
+  std::string device = "auto";  // "auto" = cuda when available (as upstream), else cpu
   std::string dtype;  // "" = the policy default (bf16 on CUDA, fp32 on CPU)
   uint64_t seed = 0;
   int report_frames = 4;       // inference points whose camera frames go into the report

@@ -14,6 +14,7 @@
 #include "model/embodiment.h"
 #include "model/gr00t_n1d6.h"
 #include "model/image_transforms.h"
+#include "model/image_transforms_torch.h"
 #include "model/processor_collate.h"
 #include "model/processor_files.h"
 #include "model/prompt.h"
@@ -346,8 +347,16 @@ ArrayMap Policy::get_action(const Observation& obs) {
         const int H = int(a.shape[2]), W = int(a.shape[3]);
         samples[size_t(b)].push_back(img::ImageView(a.u8() + ((b * Tv + t) * H * W * 3), H, W, 3));
       }
+  // CPU: the C++ transforms on a thread pool; CUDA: the same transforms in LibTorch on the GPU
+  // (bit-identical, image_transforms_torch.h), so frames are uploaded once as uint8.
   std::vector<std::vector<img::Pixels>> pixels;
-  if (V > 0) pixels = img::preprocess_batch(samples, m.icfg, /*train=*/false);
+  std::vector<std::vector<torch::Tensor>> gpu_pixels;
+  if (V > 0) {
+    if (m.device.is_cuda())
+      gpu_pixels = img::preprocess_batch_torch(samples, m.icfg, /*train=*/false, 0, m.device, m.dtype);
+    else
+      pixels = img::preprocess_batch(samples, m.icfg, /*train=*/false);
+  }
 
   // Prompt and state.
   std::vector<std::string> langs;
@@ -357,14 +366,18 @@ ArrayMap Policy::get_action(const Observation& obs) {
   const auto& lang = obs.language.at(m.info.language.keys[0]);
   for (int64_t b = 0; b < B; ++b) {
     langs.push_back(lang[size_t(b)][0]);
-    if (V > 0)
+    if (V > 0 && !gpu_pixels.empty())
+      for (const torch::Tensor& t : gpu_pixels[size_t(b)])
+        tpi[size_t(b)].push_back(prompt::image_token_count(int(t.size(1)), int(t.size(2))));
+    else if (V > 0)
       for (const img::Pixels& p : pixels[size_t(b)]) tpi[size_t(b)].push_back(prompt::image_token_count(p.h, p.w));
     raw_states.push_back(m.sample_state(obs.state, b));
     enc.push_back(proc::encode_state_action(*m.sap, m.pad, tag, raw_states.back(), nullptr));
   }
   prompt::PromptBatch pb = prompt::encode_prompts(m.tok, langs, tpi, m.formalize);
   std::vector<int64_t> ids(size_t(B), m.info.embodiment_id);
-  proc::CollatedBatch cb = proc::collate(enc, ids, V > 0 ? &pixels : nullptr);
+  proc::CollatedBatch cb = proc::collate(enc, ids, V > 0 && gpu_pixels.empty() ? &pixels : nullptr);
+  if (!gpu_pixels.empty()) proc::set_pixel_values(cb, gpu_pixels);
 
   torch::NoGradGuard ng;
   BackboneInput bin;

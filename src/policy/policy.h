@@ -61,7 +61,7 @@ struct Observation {
 };
 
 struct PolicyOptions {
-  std::string device = "cpu";   // "cpu", "cuda", "cuda:N"
+  std::string device = "cpu";   // "cpu", "cuda", "cuda:N", "auto" (cuda when available)
   std::string dtype;            // "" = "bfloat16" on CUDA (as upstream), "float32" on CPU
   int denoising_steps = 0;      // 0 = the checkpoint's num_inference_timesteps (4)
   uint64_t seed = 0;            // initial-noise generator seed
