@@ -12,6 +12,8 @@
 #include "policy_test_util.h"
 #include "util/error.h"
 
+#include <torch/cuda.h>
+
 namespace fs = std::filesystem;
 using groot::policy::Array;
 using groot::policy::ArrayMap;
@@ -213,4 +215,37 @@ TEST(Policy, DecodeRoundTripsDatasetActions) {
   }
   EXPECT_GT(windows, 10);
   RecordProperty("max_abs_roundtrip_error", std::to_string(worst));
+}
+
+// GPU runs (the lead's CUDA build): the policy on CUDA (fp32, images through the LibTorch
+// transforms) gives the CPU policy's actions up to float reordering; bf16 (upstream's inference
+// dtype) runs and stays close.
+TEST(Policy, CudaMatchesCpu) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device in this build/machine";
+  Fixture& f = fixture();
+  PolicyOptions o;
+  o.seed = 3;
+  Policy cpu(f.ckpt.string(), "new_embodiment", o);
+  o.device = "cuda";
+  o.dtype = "float32";
+  Policy gpu(f.ckpt.string(), "new_embodiment", o);
+  o.dtype = "";
+  Policy bf16(f.ckpt.string(), "new_embodiment", o);
+  EXPECT_EQ(bf16.info().dtype, "bfloat16");
+  const Observation obs = make_obs(2, 48, 64);
+  ArrayMap a = cpu.get_action(obs), b = gpu.get_action(obs), c = bf16.get_action(obs);
+  for (const auto& kv : a) {
+    const float* x = kv.second.f32();
+    const float* y = b.at(kv.first).f32();
+    const float* z = c.at(kv.first).f32();
+    double worst32 = 0, worst16 = 0, scale = 1e-6;
+    for (int64_t i = 0; i < kv.second.numel(); ++i) {
+      scale = std::max(scale, double(std::abs(x[i])));
+      worst32 = std::max(worst32, double(std::abs(x[i] - y[i])));
+      worst16 = std::max(worst16, double(std::abs(x[i] - z[i])));
+      ASSERT_TRUE(std::isfinite(z[i]));
+    }
+    EXPECT_LE(worst32, 1e-3 * scale) << kv.first << " fp32 CUDA vs CPU";
+    EXPECT_LE(worst16, 0.25 * scale) << kv.first << " bf16 CUDA vs fp32 CPU (8-bit mantissa through 4 Euler steps)";
+  }
 }
