@@ -80,10 +80,10 @@ std::string lower(std::string s) {
 
 std::vector<std::string> string_list(const ojson& j, const std::string& where) {
   if (j.is_null()) return {};
-  if (!j.is_array()) fail(where, ": expected a list of strings, got ", j.dump());
+  if (!j.is_array()) fail(where, ": expected a list of strings, got ", j.dump(-1, ' ', false, ojson::error_handler_t::replace));
   std::vector<std::string> out;
   for (const auto& s : j) {
-    if (!s.is_string()) fail(where, ": expected a list of strings, got ", j.dump());
+    if (!s.is_string()) fail(where, ": expected a list of strings, got ", j.dump(-1, ' ', false, ojson::error_handler_t::replace));
     out.push_back(s.get<std::string>());
   }
   return out;
@@ -127,16 +127,16 @@ std::vector<int> delta_list(const ojson& j, const std::string& where) {
     if (out.size() > 100000) fail(where, ": range \"", s, "\" is too long");
     return out;
   }
-  if (!j.is_array()) fail(where, ": expected a list of ints, got ", j.dump());
+  if (!j.is_array()) fail(where, ": expected a list of ints, got ", j.dump(-1, ' ', false, ojson::error_handler_t::replace));
   for (const auto& v : j) {
-    if (!v.is_number_integer()) fail(where, ": expected a list of ints, got ", j.dump());
+    if (!v.is_number_integer()) fail(where, ": expected a list of ints, got ", j.dump(-1, ' ', false, ojson::error_handler_t::replace));
     out.push_back(v.get<int>());
   }
   return out;
 }
 
 ActionConfig parse_action_config(const ojson& j, const std::string& where) {
-  if (!j.is_object()) fail(where, ": expected an object {rep, type, format[, state_key]}, got ", j.dump());
+  if (!j.is_object()) fail(where, ": expected an object {rep, type, format[, state_key]}, got ", j.dump(-1, ' ', false, ojson::error_handler_t::replace));
   ActionConfig a;
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string& k = it.key();
@@ -183,7 +183,7 @@ ActionConfig parse_action_config(const ojson& j, const std::string& where) {
 
 ModalityGroup parse_group(const ojson& j, const std::string& name, const std::string& where) {
   if (!j.is_object())
-    fail(where, ": expected an object with delta_indices and modality_keys, got ", j.dump());
+    fail(where, ": expected an object with delta_indices and modality_keys, got ", j.dump(-1, ' ', false, ojson::error_handler_t::replace));
   ModalityGroup g;
   g.present = true;
   bool have_delta = false, have_keys = false;

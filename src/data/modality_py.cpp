@@ -1,6 +1,7 @@
 #include "data/modality_py.h"
 
 #include <cctype>
+#include <cstdio>
 #include <map>
 
 #include "util/error.h"
@@ -638,6 +639,29 @@ class Parser {
 }  // namespace
 
 std::vector<PyRegistration> parse_modality_py(const std::string& text, const std::string& source) {
+  // Python source is UTF-8 (PEP 3120): invalid bytes are a syntax error there, and an error here.
+  int line = 1;
+  for (size_t i = 0; i < text.size();) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    bool ok = n > 0 && i + n <= text.size() && !(n == 2 && c < 0xc2) && !(n == 4 && c > 0xf4);
+    for (size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
+    if (ok && n == 3) {
+      unsigned char c1 = static_cast<unsigned char>(text[i + 1]);
+      ok = !(c == 0xe0 && c1 < 0xa0) && !(c == 0xed && c1 >= 0xa0);  // overlong, surrogates
+    }
+    if (ok && n == 4) {
+      unsigned char c1 = static_cast<unsigned char>(text[i + 1]);
+      ok = !(c == 0xf0 && c1 < 0x90) && !(c == 0xf4 && c1 >= 0x90);
+    }
+    if (!ok) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02X", c);
+      fail(source, ":", line, ": invalid UTF-8 (byte ", hex, "); Python source files are UTF-8");
+    }
+    if (c == '\n') ++line;
+    i += n;
+  }
   return Parser(tokenize(text, source), source).run();
 }
 

@@ -196,3 +196,35 @@ TEST(ModalityPy, LiteralEdgeCases) {
     EXPECT_THROW(parse_modality_py(bad, "bad.py"), groot::Error) << bad;
   }
 }
+
+// Fuzzer findings (tests/fuzz/corpus/modality_py, see docs/fuzzing.md) replayed: any input parses or
+// throws groot::Error, nothing else. crash-ed9705bf...: invalid UTF-8 in a string reached a JSON dump in
+// an error message (nlohmann type_error instead of groot::Error).
+TEST(ModalityPy, FuzzCorpusReplays) {
+  int n = 0;
+  for (const auto& e : fs::directory_iterator(std::string(GROOT_SOURCE_DIR) + "/tests/fuzz/corpus/modality_py")) {
+    std::string text = groot::read_file(e.path());
+    try {
+      for (const auto& r : parse_modality_py(text, e.path().string())) {
+        try {
+          parse_modality_config(r.config, "x");
+        } catch (const groot::Error&) {
+        }
+      }
+    } catch (const groot::Error&) {
+    }
+    ++n;
+  }
+  EXPECT_GE(n, 4);
+  std::string bad = "x = ['\xfe']\n";
+  try {
+    parse_modality_py(bad, "bad.py");
+    ADD_FAILURE() << "no error";
+  } catch (const groot::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.py:1: invalid UTF-8 (byte 0xFE)"), std::string::npos) << e.what();
+  }
+  // The YAML path: a non-UTF-8 value in an error message is replaced, not thrown as a JSON error.
+  EXPECT_THROW(parse_modality_config(yaml_to_json("state: {delta_indices: [0], modality_keys: [1, \"\xfe\"]}\n", "b.yaml"),
+                                     "b.yaml"),
+               groot::Error);
+}
