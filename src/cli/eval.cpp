@@ -20,6 +20,8 @@ int run(int argc, char** argv) {
   app.add_option("--dataset-path", o.dataset, "LeRobot v2 dataset folder")->required();
   app.add_option("--embodiment-tag", o.embodiment_tag, "embodiment tag (NEW_EMBODIMENT or new_embodiment)");
   app.add_option("--traj-ids", o.traj_ids, "trajectory ids (positions in meta/episodes.jsonl)")->expected(1, -1);
+  app.add_option("--modality-keys", o.modality_keys, "action keys to compare and plot, in this order [default: all]")
+      ->expected(1, -1);
   app.add_option("--steps", o.steps, "steps per trajectory (capped by its length)")->check(CLI::Range(1, 1 << 30));
   app.add_option("--action-horizon", o.action_horizon, "predicted steps used per policy call")
       ->check(CLI::Range(1, 1 << 30));

@@ -136,7 +136,17 @@ EvalResult run_eval(const EvalOptions& opt) {
   };
   std::vector<KeySlice> states, actions;
   for (const auto& k : pi.state.keys) states.push_back(slice_of(k, true));
-  for (const auto& k : pi.action.keys) actions.push_back(slice_of(k, false));
+  for (const auto& k : opt.modality_keys.empty() ? pi.action.keys : opt.modality_keys) {
+    GROOT_CHECK(pi.action_dims.count(k), "eval: --modality-keys '", k, "' is not an action key of the checkpoint's ",
+                pi.embodiment_tag, " config (", [&] {
+                  std::string j;
+                  for (const auto& a : pi.action.keys) j += (j.empty() ? "" : ", ") + a;
+                  return j;
+                }(), ")");
+    actions.push_back(slice_of(k, false));
+  }
+  r.action_keys.clear();
+  for (const auto& a : actions) r.action_keys.push_back(a.key);
   std::vector<std::pair<std::string, std::string>> cams;  // policy key -> info.json video feature
   for (const auto& k : pi.video.keys) {
     const data::ModalityVideo* v = mod.find_video(k);

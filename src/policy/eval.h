@@ -34,6 +34,7 @@ struct EvalOptions {
   std::string checkpoint, dataset, output;
   std::string embodiment_tag = "new_embodiment";
   std::vector<int64_t> traj_ids{0};
+  std::vector<std::string> modality_keys;  // action keys to compare, in this order (empty: all)
   int steps = 200;
   int action_horizon = 16;
   int denoising_steps = 4;

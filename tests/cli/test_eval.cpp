@@ -270,10 +270,38 @@ TEST(EvalCli, ClearErrors) {
   r = groot::test::run_groot(base + " --traj-ids 9");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("no valid trajectory id"), std::string::npos) << r.output;
+  r = groot::test::run_groot(base + " --modality-keys wrist");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("--modality-keys 'wrist' is not an action key of the checkpoint's new_embodiment config (arm, "
+                          "gripper)"),
+            std::string::npos)
+      << r.output;
   r = groot::test::run_groot(base + " --steps 0");
   EXPECT_NE(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("--steps"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(f.tmp / "bad"));
+}
+
+TEST(EvalCli, ModalityKeysSelectAndOrder) {
+  EvalFixture& f = fx();
+  const fs::path out = f.tmp / "eval_keys";
+  auto r = groot::test::run_groot("eval " + q(f.ckpt) + " --dataset-path " + q(f.ds) +
+                                  " --modality-keys gripper arm --steps 8 -q --output " + q(out));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto csv = read_csv(out / "predictions.csv");
+  ASSERT_EQ(csv[0].size(), 4u + 2 * 7);
+  EXPECT_EQ(csv[0][4], "gt.gripper.0");
+  EXPECT_EQ(csv[0][5], "gt.arm.0");
+  EXPECT_EQ(csv[0][11], "pred.gripper.0");
+  const json m = json::parse(slurp(out / "metrics.json"));
+  EXPECT_EQ(m["action_keys"], json::array({"gripper", "arm"}));
+  groot::data::Dataset ds = groot::data::open_dataset(f.ds);
+  auto t = groot::data::read_episode_table(ds, ds.episodes[0].episode_index, {"action"});
+  auto A = groot::data::column_matrix_f32(t, "action", 7, "action");
+  for (int s = 0; s < 8; ++s) {
+    EXPECT_EQ(std::stof(csv[size_t(s) + 1][4]), A.at(s, 6)) << "gripper = action[6] first";
+    EXPECT_EQ(std::stof(csv[size_t(s) + 1][5]), A.at(s, 0));
+  }
 }
 
 TEST(EvalCli, CameraFramesInReport) {
