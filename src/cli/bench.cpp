@@ -1,5 +1,7 @@
 // groot bench: dispatches to the registered benchmarks (cli/bench.h).
 #include "cli/bench.h"
+#include "cli/flags.h"
+#include "util/text.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -38,9 +40,13 @@ int run(int argc, char** argv) {
       return b.run(int(args.size()), args.data());
     }
   }
-  std::fprintf(stderr, "groot bench: unknown benchmark '%s'\n\n", argv[1]);
+  std::vector<std::string> names;
+  for (const auto& b : groot::cli::benches()) names.push_back(b.name);
+  std::string near = groot::nearest(argv[1], names);
+  std::fprintf(stderr, "groot bench: unknown benchmark '%s'%s\n\n", argv[1],
+               near.empty() ? "" : (" (did you mean '" + near + "'?)").c_str());
   usage(stderr);
-  return 2;
+  return groot::cli::kExitUsage;
 }
 
 }  // namespace

@@ -12,12 +12,15 @@
 #include <string>
 
 #include "cli/bench.h"
+#include "cli/flags.h"
 #include "data/convert.h"
 #include "data/synth.h"
 #include "util/error.h"
 #include "util/fs.h"
 
 namespace {
+
+namespace cli = groot::cli;
 
 namespace fs = std::filesystem;
 
@@ -48,19 +51,26 @@ int run(int argc, char** argv) {
   groot::convert::Options co;
   co.quiet = true;
   bool keep = false;
-  app.add_option("--hdf5", hdf5, "existing input file (default: synthesize one into --workdir)");
-  app.add_option("--workdir", workdir, "where the synthetic input and the outputs go")->capture_default_str();
-  app.add_option("--demos", so.demos, "synthetic demos")->capture_default_str();
-  app.add_option("--min-length", so.min_length, "synthetic demo length, min")->capture_default_str();
-  app.add_option("--max-length", so.max_length, "synthetic demo length, max")->capture_default_str();
-  app.add_option("--height", so.height, "synthetic camera height")->capture_default_str();
-  app.add_option("--width", so.width, "synthetic camera width")->capture_default_str();
-  app.add_option("-j,--jobs", co.jobs, "convert workers (default: all cores)");
-  app.add_option("--codec", co.codec, "h264 | av1")->capture_default_str();
-  app.add_option("--crf", co.crf, "video quality")->capture_default_str();
-  app.add_option("--preset", co.preset, "encoder preset")->capture_default_str();
-  app.add_option("--seed-script", seed_script, "also time this Python seed converter (tools/seed_convert.py)");
-  app.add_option("--python", python, "interpreter for --seed-script")->capture_default_str();
+  app.add_option("--hdf5", hdf5, "existing input file [default: synthesize one into --workdir]");
+  app.add_option("--workdir", workdir, "where the synthetic input and the outputs go");
+  app.add_option("--demos", so.demos, "synthetic demos")->check(cli::at_least(1));
+  app.add_option("--min-length", so.min_length, "synthetic demo length, min")->check(cli::at_least(2));
+  app.add_option("--max-length", so.max_length, "synthetic demo length, max")->check(cli::at_least(2));
+  app.add_option("--height", so.height, "synthetic camera height")->check(cli::in_range(8, 4096));
+  app.add_option("--width", so.width, "synthetic camera width")->check(cli::in_range(8, 4096));
+  app.add_option("-j,--jobs", co.jobs, "convert workers [default: all cores]")->check(cli::at_least(1));
+  app.add_option("--codec", co.codec, "video codec")->check(CLI::IsMember({"h264", "av1"}));
+  app.add_option("--crf", co.crf, "video quality (h264: 0..51, av1: 0..63)");
+  app.add_option("--preset", co.preset, "encoder preset");
+  app.add_option("--seed-script", seed_script,
+                 "also time this Python seed converter (tools/seed_convert.py) [default: none]");
+  app.add_option("--python", python, "interpreter for --seed-script");
+  app.callback([&] {
+    if (so.max_length < so.min_length)
+      cli::usage_error("--max-length", std::to_string(so.max_length) + " is below --min-length " +
+                                           std::to_string(so.min_length));
+    cli::check_crf(co.crf, co.codec);
+  });
   app.add_flag("--keep", keep, "keep the synthetic input and outputs");
   app.footer(
       "Examples:\n"

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/flags.h"
 #include "cli/verb.h"
 #include "model/config.h"
 #include "model/eagle_backbone.h"
@@ -85,14 +86,19 @@ int run(int argc, char** argv) {
   int64_t top_layers = 0;
   bool list_keys = false;
   app.add_option("checkpoint", dir, "checkpoint folder (config.json + safetensors)")->required();
-  app.add_option("--weights", weights, "safetensors file or folder (default: the checkpoint folder)");
-  auto* o_llm = app.add_flag("--tune-llm,!--no-tune-llm", tune_llm, "recipe: train the whole LLM");
-  auto* o_vis = app.add_flag("--tune-visual,!--no-tune-visual", tune_visual, "recipe: train SigLIP2 + mlp1");
+  app.add_option("--weights", weights, "safetensors file or folder [default: the checkpoint folder]");
+  const std::string ckpt_default = " [default: from the checkpoint]";
+  auto* o_llm = app.add_flag("--tune-llm,!--no-tune-llm", tune_llm, "recipe: train the whole LLM" + ckpt_default);
+  auto* o_vis = app.add_flag("--tune-visual,!--no-tune-visual", tune_visual,
+                             "recipe: train SigLIP2 + mlp1" + ckpt_default);
   auto* o_prj = app.add_flag("--tune-projector,!--no-tune-projector", tune_projector,
-                             "recipe: train state/action encoders, decoder, position embedding");
-  auto* o_dit = app.add_flag("--tune-diffusion-model,!--no-tune-diffusion-model", tune_dit, "recipe: train the DiT");
-  auto* o_vln = app.add_flag("--tune-vlln,!--no-tune-vlln", tune_vlln, "recipe: train vlln");
-  auto* o_top = app.add_option("--tune-top-llm-layers", top_layers, "recipe: train the top N kept LLM layers");
+                             "recipe: train state/action encoders, decoder, position embedding" + ckpt_default);
+  auto* o_dit = app.add_flag("--tune-diffusion-model,!--no-tune-diffusion-model", tune_dit,
+                             "recipe: train the DiT" + ckpt_default);
+  auto* o_vln = app.add_flag("--tune-vlln,!--no-tune-vlln", tune_vlln, "recipe: train vlln" + ckpt_default);
+  auto* o_top = app.add_option("--tune-top-llm-layers", top_layers,
+                               "recipe: train the top N kept LLM layers" + ckpt_default)
+                    ->check(cli::at_least(0));
   app.add_flag("--keys", list_keys, "list every tensor: name, shape, dtype, trainable");
   app.footer(
       "Recipe flags default to the checkpoint's config.json values.\n"

@@ -1,12 +1,16 @@
 // `groot`: one binary, one verb per file in src/cli/. This file only dispatches.
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <string>
 
+#include "cli/flags.h"
 #include "cli/verb.h"
+#include "util/text.h"
 #include "util/error.h"
+#include "util/interrupt.h"
 
 namespace groot::cli {
 
@@ -16,19 +20,22 @@ std::vector<Verb>& verbs() {
 }
 
 int run_app(CLI::App& app, int argc, char** argv, const std::function<int()>& body) {
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
+  if (std::optional<int> rc = parse(app, argc, argv)) return *rc;
   try {
     return body();
+  } catch (const groot::Interrupted& e) {
+    // The work stopped and its staging folders are gone (util/interrupt.h): die of the same signal.
+    std::fprintf(stderr, "%s: %s; partial output removed\n", app.get_name().c_str(), e.what());
+    std::fflush(nullptr);
+    std::signal(e.signal(), SIG_DFL);
+    std::raise(e.signal());
+    return 128 + e.signal();
   } catch (const groot::Error& e) {
     std::fprintf(stderr, "%s: error: %s\n", app.get_name().c_str(), e.what());
-    return 1;
+    return kExitError;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s: internal error: %s\n", app.get_name().c_str(), e.what());
-    return 1;
+    return kExitError;
   }
 }
 
@@ -68,7 +75,11 @@ int main(int argc, char** argv) {
       return v.run(int(args.size()), args.data());
     }
   }
-  std::fprintf(stderr, "groot: unknown command '%s'\n\n", argv[1]);
+  std::vector<std::string> names;
+  for (const auto& v : verbs()) names.push_back(v.name);
+  std::string near = groot::nearest(name, names);
+  std::fprintf(stderr, "groot: unknown command '%s'%s\n\n", argv[1],
+               near.empty() ? "" : (" (did you mean '" + near + "'?)").c_str());
   usage(stderr);
-  return 2;
+  return kExitUsage;
 }

@@ -1,6 +1,7 @@
 // groot parity GOLDEN_DIR: run the C++ model on a golden folder and compare every tensor.
 #include <iostream>
 
+#include "cli/flags.h"
 #include "cli/verb.h"
 #include "model/device.h"
 #include "model/parity.h"
@@ -19,8 +20,9 @@ int run(int argc, char** argv) {
   app.add_option("--dtype", dtype, "fp32 (vs io.safetensors) or bf16 (vs io_bf16.safetensors, loose tolerance)")
       ->check(CLI::IsMember({"fp32", "bf16"}));
   app.add_option("--device", device, "cpu, cuda, cuda:N");
-  app.add_option("--dump", dump, "print this recorded tensor (or 'prefix*') next to the golden; repeatable");
-  app.add_option("--dump-file", dump_path, "also write the dumped tensors (ours/NAME, golden/NAME) to this .safetensors");
+  app.add_option("--dump", dump, "print this recorded tensor (or 'prefix*') next to the golden; repeatable [default: none]");
+  app.add_option("--dump-file", dump_path,
+                 "also write the dumped tensors (ours/NAME, golden/NAME) to this .safetensors [default: none]");
   app.add_flag("--action-head-only", ah_only,
                "feed the golden backbone features to the action head and check only ah/dit/train/grad/infer");
   app.footer("Examples:\n  groot parity tests/golden/tiny_v1\n"

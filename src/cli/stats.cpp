@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "cli/flags.h"
 #include "cli/verb.h"
 #include "data/lerobot.h"
 #include "data/modality_config.h"
@@ -69,10 +70,10 @@ int run(int argc, char** argv) {
   app.add_option("dataset", dataset, "LeRobot v2 dataset folder")->required();
   app.add_option(
       "--modality-config", config_path,
-      "modality config (YAML/JSON, see examples/modality/); default: derived from meta/modality.json "
-      "(all action keys ABSOLUTE, so no relative stats)");
-  app.add_option("--embodiment-tag", tag, "embodiment tag (default: the config's, else new_embodiment)");
-  app.add_option("--threads", threads, "worker threads (0 = all cores)");
+      "modality config (YAML/JSON, see examples/modality/) [default: derived from meta/modality.json, "
+      "all action keys ABSOLUTE, so no relative stats]");
+  app.add_option("--embodiment-tag", tag, "embodiment tag [default: the config's, else new_embodiment]");
+  app.add_option("--threads", threads, "worker threads (0 = all cores)")->check(groot::cli::at_least(0));
   app.add_flag(
       "--if-missing", if_missing,
       "keep a complete existing stats.json and existing relative_stats.json keys (what GR00T does on load)");
@@ -81,7 +82,7 @@ int run(int argc, char** argv) {
       "--check", check,
       "recompute and compare with the existing meta/stats.json (and relative_stats.json keys) instead of "
       "writing; exit 1 when any value differs by more than --tolerance (relative)");
-  app.add_option("--tolerance", tol, "relative tolerance for --check (default 1e-5)");
+  app.add_option("--tolerance", tol, "relative tolerance for --check")->check(groot::cli::at_least(0));
   app.add_flag("-q,--quiet", quiet, "no progress lines");
   app.footer(
       "stats.json: every info.json feature whose dtype contains \"float\": mean, std (population), min, "

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cli/flags.h"
 #include "cli/verb.h"
 #include "model/prompt.h"
 #include "model/tokenizer.h"
@@ -39,8 +40,8 @@ int run(int argc, char** argv) {
   app.add_flag("--prompt", prompt,
                "tokenize the full N1.6 prompt (formalised language, chat template, image tokens); all TEXTs "
                "form one left-padded batch and each line also has attention_mask");
-  app.add_option("--images", images, "with --prompt: images per sample (frames x views) [default: 2]")
-      ->check(CLI::NonNegativeNumber);
+  app.add_option("--images", images, "with --prompt: images per sample (frames x views)")
+      ->check(groot::cli::at_least(0));
   app.add_option(
       "--image-size", image_size,
       "with --prompt: HxW of every image after preprocessing; tokens = H*W/784 [default: 252x252]");
@@ -53,7 +54,7 @@ int run(int argc, char** argv) {
   app.add_option(
       "--golden", golden,
       "instead of tokenizing: check the tokenizer/prompt goldens of a golden folder (preprocess.json, "
-      "io.safetensors) and exit non-zero on any mismatch");
+      "io.safetensors) and exit non-zero on any mismatch [default: none, tokenize the TEXTs]");
   app.add_option("TEXT", texts, "texts to tokenize (use - to read one text per line from stdin)");
   app.footer(
       "Examples:\n"

@@ -3,9 +3,12 @@
 
 #include <cstdio>
 
+#include "cli/flags.h"
 #include "cli/verb.h"
 
 namespace {
+
+namespace cli = groot::cli;
 
 int run(int argc, char** argv) {
   CLI::App app{"Check a LeRobot v2.x dataset for GR00T N1.6 training; exit 0 only when it is usable",
@@ -16,16 +19,17 @@ int run(int argc, char** argv) {
   app.add_option("dataset", dataset, "LeRobot v2 dataset folder")->required();
   app.add_option(
       "--modality-config", opt.modality_config,
-      "also check this modality config (YAML/JSON) against the dataset (default: the one derived from "
-      "meta/modality.json)");
+      "also check this modality config (YAML/JSON) against the dataset [default: the one derived from "
+      "meta/modality.json]");
   app.add_flag("--no-video", no_video, "skip video checks");
   app.add_flag("--decode-all", opt.decode_all,
                "decode every video frame (slow; default decodes the last needed frame)");
   app.add_option("--timestamp-tolerance", opt.timestamp_tol_s,
-                 "seconds (default 1e-4, LeRobot's tolerance_s)");
-  app.add_option("--threads", opt.threads, "worker threads (0 = all cores)");
-  app.add_option("--max-per-kind", opt.max_issues_per_kind,
-                 "report at most this many issues of one kind (default 20)");
+                 "allowed timestamp error in seconds (LeRobot's tolerance_s)")
+      ->check(cli::at_least(0));
+  app.add_option("--threads", opt.threads, "worker threads (0 = all cores)")->check(cli::at_least(0));
+  app.add_option("--max-per-kind", opt.max_issues_per_kind, "report at most this many issues of one kind")
+      ->check(cli::at_least(1));
   app.add_flag("-q,--quiet", quiet, "print only problems and the verdict");
   app.footer(
       "Checks meta files, modality.json ranges, every parquet file (rows vs episodes.jsonl, column types "

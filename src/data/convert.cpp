@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <sstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -17,6 +18,7 @@
 #include "groot/build_config.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/interrupt.h"
 #include "util/progress.h"
 
 namespace groot::convert {
@@ -68,13 +70,63 @@ std::string term_where(const std::string& file, const std::string& demo, const s
   return file + ": " + demo + ": " + key;
 }
 
+// A mapped dataset the demo does not have: usually a file of another task or layout, so the fix
+// is a mapping (--mapping), not --skip-invalid (which would skip every demo).
+struct MissingDataset : Error {
+  using Error::Error;
+};
+
+// Every dataset under data/<demo> as "key dtype (shape)", at most `limit` of them.
+std::string list_datasets(const h5::File& f, const std::string& demo, size_t limit = 40) {
+  std::vector<std::string> out;
+  size_t total = 0;
+  std::vector<std::string> todo{""};
+  while (!todo.empty()) {
+    std::string rel = todo.back();
+    todo.pop_back();
+    std::vector<std::string> kids = f.children("data/" + demo + (rel.empty() ? "" : "/" + rel));
+    for (auto it = kids.rbegin(); it != kids.rend(); ++it) {
+      std::string key = rel.empty() ? *it : rel + "/" + *it;
+      h5::Kind k = f.kind("data/" + demo + "/" + key);
+      if (k == h5::Kind::kGroup) {
+        todo.push_back(key);
+      } else if (k == h5::Kind::kDataset) {
+        if (++total > limit) continue;
+        h5::DatasetInfo di = f.dataset_info("data/" + demo + "/" + key);
+        out.push_back(key + " " + h5::type_name(di.type) + " " + h5::shape_str(di.shape));
+      }
+    }
+  }
+  std::sort(out.begin(), out.end());
+  std::string s;
+  for (const auto& x : out) s += (s.empty() ? "" : ", ") + x;
+  if (total > limit) s += ", ... (" + std::to_string(total - limit) + " more)";
+  return s.empty() ? "no datasets" : s;
+}
+
+[[noreturn]] void missing_dataset(const h5::File& f, const std::string& demo, const std::string& key,
+                                  const std::string& what, const Mapping& m) {
+  std::ostringstream os;
+  os << term_where(f.path(), demo, key) << ": dataset is missing (" << what << "), which mapping " << m.source
+     << " needs.\n  "
+     << demo << " has: " << list_datasets(f, demo) << ".\n  ";
+  if (m.source == Mapping().source)
+    os << "If this file comes from another Isaac Lab task, name its datasets in a mapping file and pass --mapping "
+          "FILE (examples in groot's examples/mappings/: franka_stack.yaml for the Franka stack task, "
+          "seed_default.yaml for the built-in mapping).";
+  else
+    os << "Point the mapping's 'key' entries at datasets the demos have (examples in groot's examples/mappings/: "
+          "franka_stack.yaml, seed_default.yaml).";
+  throw MissingDataset(os.str());
+}
+
 // Width of a term after slicing, validating type/rank/slice/rows.
 int64_t check_term(const h5::File& f, const std::string& demo, const Term& t, int64_t T, const std::string& T_from,
-                   const char* section) {
+                   const char* section, const Mapping& m) {
   std::string obj = "data/" + demo + "/" + t.key;
   std::string where = term_where(f.path(), demo, t.key);
   h5::Kind k = f.kind(obj);
-  if (k == h5::Kind::kNone) fail(where, ": dataset is missing (", section, " group '", t.name, "')");
+  if (k == h5::Kind::kNone) missing_dataset(f, demo, t.key, std::string(section) + " group '" + t.name + "'", m);
   if (k != h5::Kind::kDataset) fail(where, ": is a group, expected a dataset (", section, " group '", t.name, "')");
   h5::DatasetInfo info = f.dataset_info(obj);
   if (info.type != h5::Type::kFloat32 && info.type != h5::Type::kFloat64)
@@ -139,15 +191,15 @@ int64_t validate_demo(const h5::File& f, const std::string& demo, const Mapping&
   const Term& ref = m.action.front();
   std::string ref_obj = g + "/" + ref.key;
   h5::Kind rk = f.kind(ref_obj);
-  if (rk == h5::Kind::kNone) fail(term_where(f.path(), demo, ref.key), ": dataset is missing (action group '", ref.name, "')");
+  if (rk == h5::Kind::kNone) missing_dataset(f, demo, ref.key, "action group '" + ref.name + "'", m);
   if (rk != h5::Kind::kDataset) fail(term_where(f.path(), demo, ref.key), ": is a group, expected a dataset");
   h5::DatasetInfo ri = f.dataset_info(ref_obj);
   if (ri.shape.empty()) fail(term_where(f.path(), demo, ref.key), ": is a scalar, expected (T, D)");
   int64_t T = ri.shape[0];
   if (T == 0) fail(term_where(f.path(), demo, ref.key), ": empty demo (0 rows)");
   std::vector<int64_t> sw, aw;
-  for (const auto& t : m.state) sw.push_back(check_term(f, demo, t, T, ref.key, "state"));
-  for (const auto& t : m.action) aw.push_back(check_term(f, demo, t, T, ref.key, "action"));
+  for (const auto& t : m.state) sw.push_back(check_term(f, demo, t, T, ref.key, "state", m));
+  for (const auto& t : m.action) aw.push_back(check_term(f, demo, t, T, ref.key, "action", m));
   if (lay.known) {
     for (size_t i = 0; i < sw.size(); ++i)
       if (sw[i] != lay.state_w[i])
@@ -163,7 +215,7 @@ int64_t validate_demo(const h5::File& f, const std::string& demo, const Mapping&
     const auto& cam = m.video[c];
     std::string where = term_where(f.path(), demo, cam.key);
     h5::Kind k = f.kind(g + "/" + cam.key);
-    if (k == h5::Kind::kNone) fail(where, ": dataset is missing (camera '", cam.name, "')");
+    if (k == h5::Kind::kNone) missing_dataset(f, demo, cam.key, "camera '" + cam.name + "'", m);
     if (k != h5::Kind::kDataset) fail(where, ": is a group, expected a dataset (camera '", cam.name, "')");
     h5::DatasetInfo ci = f.dataset_info(g + "/" + cam.key);
     if (ci.type != h5::Type::kUInt8) fail(where, ": dtype ", h5::type_name(ci.type), ", expected uint8 RGB frames");
@@ -412,6 +464,7 @@ EpisodeOut run_episode(const Ctx& cx, const Plan& p) {
     std::vector<uint8_t> buf(fb * size_t(block));
     for (int64_t t0 = 0; t0 < T; t0 += block) {
       if (cx.stop->load()) return out;
+      throw_if_interrupted();
       int64_t n = std::min(block, T - t0);
       d.read_rows(t0, n, buf.data());
       for (int64_t k = 0; k < n; ++k) {
@@ -467,6 +520,12 @@ Result run(const Options& opt) {
          "); rebuild with the FFmpeg development packages (see scripts/setup.sh) or use a mapping without a "
          "'video' section");
   }
+  const int max_crf = video::max_crf(opt.codec);
+  GROOT_CHECK(opt.crf >= 0 && opt.crf <= max_crf, "convert: --crf must be in [0, ", max_crf, "] for ", opt.codec,
+              ", got ", opt.crf);
+  GROOT_CHECK(opt.gop >= 0, "convert: --gop must be >= 0 (0 = codec default), got ", opt.gop);
+  GROOT_CHECK(opt.jobs >= 0, "convert: --jobs must be >= 1 (or 0 = all cores), got ", opt.jobs);
+  GROOT_CHECK(opt.fps >= 0, "convert: --fps must be > 0, got ", opt.fps);
   const int fps = opt.fps > 0 ? opt.fps : (m.fps > 0 ? m.fps : 30);
   GROOT_CHECK(fps >= 1 && fps <= 1000, "convert: --fps must be in [1, 1000], got ", opt.fps);
   const std::string task = !opt.task.empty() ? opt.task : (!m.task.empty() ? m.task : "");
@@ -515,6 +574,7 @@ Result run(const Options& opt) {
     std::sort(demos.begin(), demos.end());
     if (demos.empty()) fail(path, ": /data has no demo_<N> groups");
     for (const auto& [num, name] : demos) {
+      throw_if_interrupted();
       try {
         int64_t T = validate_demo(f, name, m, lay);
         Plan p;
@@ -524,13 +584,18 @@ Result run(const Options& opt) {
         p.T = T;
         plans.push_back(p);
       } catch (const Error& e) {
-        if (!opt.skip_invalid) throw Error(std::string(e.what()) + " (use --skip-invalid to skip bad demos)");
+        if (!opt.skip_invalid)
+          throw Error(std::string(e.what()) + (dynamic_cast<const MissingDataset*>(&e)
+                                                   ? "\n  Only if just some demos lack it: --skip-invalid skips those."
+                                                   : " (use --skip-invalid to skip bad demos)"));
         res.skipped.push_back({path, name, e.what()});
         if (!opt.quiet) std::fprintf(stderr, "convert: skipping %s %s: %s\n", path.c_str(), name.c_str(), e.what());
       }
     }
   }
-  if (plans.empty()) fail("convert: no valid demos in the input (", res.skipped.size(), " skipped)");
+  if (plans.empty())
+    fail("convert: no valid demos in the input (", res.skipped.size(), " skipped); the first was skipped because: ",
+         res.skipped.empty() ? std::string("-") : res.skipped.front().reason);
   int64_t index = 0;
   for (size_t i = 0; i < plans.size(); ++i) {
     plans[i].episode = int64_t(i);
@@ -563,6 +628,7 @@ Result run(const Options& opt) {
       int64_t i = next.fetch_add(1);
       if (i >= n_eps) return;
       try {
+        throw_if_interrupted();
         outs[size_t(i)] = run_episode(cx, plans[size_t(i)]);
         prog.add(1);
       } catch (...) {

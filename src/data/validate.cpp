@@ -444,6 +444,17 @@ ValidateReport validate_dataset(const fs::path& root, const ValidateOptions& opt
     sink.error("modality config", "", e.what());
     if (!opt.modality_config.empty()) cfg.reset();
   }
+  if (cfg && (!cfg->video.present || cfg->video.modality_keys.empty())) {
+    const size_t cams = ds.info.video_keys().size();
+    sink.warn("no camera", opt.modality_config.empty() ? mod_f : opt.modality_config,
+              str("has no camera (no video modality keys): the model will see no images, while GR00T N1.6 is "
+                  "trained on images; ",
+                  cams ? str("add the dataset's cameras (", cams, " video feature(s) in meta/info.json) to the ",
+                             opt.modality_config.empty() ? "\"video\" section of meta/modality.json"
+                                                         : "config's video modality_keys")
+                       : std::string("the dataset has no video features: convert it with a mapping that has a "
+                                     "'video' section")));
+  }
   if (cfg && cfg->action.present) {
     const int h = cfg->action_horizon();
     int64_t short_eps = 0;

@@ -507,7 +507,7 @@ Encoder::Encoder(const std::string& path, int width, int height, const EncodeOpt
     fail("video ", path, ": frame size ", width, "x", height, " (width x height) is odd; yuv420p video ",
          "needs even width and height. Crop or pad the images to an even size before encoding");
   if (opt.fps <= 0 || opt.fps > 1000) fail("video ", path, ": invalid fps ", opt.fps, " (must be 1..1000)");
-  int crf_max = x264 ? 51 : 63;
+  int crf_max = max_crf(x264 ? "h264" : "av1");
   if (opt.crf < 0 || opt.crf > crf_max)
     fail("video ", path, ": crf ", opt.crf, " out of range for ", m.enc_name, " (0..", crf_max, ")");
   if (opt.gop < 0) fail("video ", path, ": gop ", opt.gop, " must be >= 0 (0 = codec default)");
@@ -887,3 +887,13 @@ void Decoder::read(int64_t i, std::vector<uint8_t>& rgb) {
 }  // namespace groot::video
 
 #endif  // GROOT_HAVE_FFMPEG
+
+namespace groot::video {
+
+int max_crf(const std::string& codec) {
+  if (codec == "h264" || codec == "libx264") return 51;
+  if (codec == "av1" || codec == "libsvtav1" || codec == "libaom-av1") return 63;
+  fail("unknown video codec '", codec, "' (use \"h264\" or \"av1\")");
+}
+
+}  // namespace groot::video

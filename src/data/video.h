@@ -52,6 +52,10 @@ std::string backend_description();
 // "libaom-av1"). Throws groot::Error if the codec name is unknown or no encoder is available.
 std::string encoder_for(const std::string& codec);
 
+// Highest CRF a codec name accepts (the lowest is 0): "h264" -> 51 (libx264), "av1" -> 63
+// (libsvtav1 / libaom-av1). Throws groot::Error for another name. Needs no FFmpeg.
+int max_crf(const std::string& codec);
+
 struct EncodeOptions {
   std::string codec = "h264";  // "h264" (libx264, yuv420p) or "av1" (libsvtav1 / libaom-av1)
   int fps = 30;

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 
+#include "data/convert.h"
 #include "data/video.h"
 #include "test_util.h"
 
@@ -53,4 +54,21 @@ TEST(ValidateCli, ModalityConfigIsChecked) {
   EXPECT_NE(r.output.find("video key \"wrist\" is not in meta/modality.json \"video\" (has: ego_view)"),
             std::string::npos)
       << r.output;
+}
+
+TEST(ValidateCli, NoCameraIsAWarningThatTheModelSeesNoImages) {
+  groot::test::TempDir tmp;
+  groot::convert::Options co;  // the Franka stack recording has no cameras; its mapping maps none
+  co.inputs = {fixtures_dir() + "/isaaclab_hdf5_franka_stack/dataset.hdf5"};
+  co.mapping_path = std::string(GROOT_SOURCE_DIR) + "/examples/mappings/franka_stack.yaml";
+  co.output = (tmp / "ds").string();
+  co.quiet = true;
+  groot::convert::run(co);
+  auto r = run_groot("validate " + (tmp / "ds").string());
+  EXPECT_EQ(r.exit_code, 0) << r.output;  // still trainable: a warning, not an error
+  EXPECT_NE(r.output.find("warning: meta/modality.json: has no camera (no video modality keys): the model will see "
+                          "no images"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("the dataset has no video features"), std::string::npos) << r.output;
 }
