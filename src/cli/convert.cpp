@@ -39,8 +39,8 @@ int run(int argc, char** argv) {
   return groot::cli::run_app(app, argc, argv, [&] {
     groot::InterruptGuard guard;  // SIGINT/SIGTERM: stop, remove the staging folder, then exit
     auto r = groot::convert::run(o);
-    for (const auto& s : r.skipped)
-      std::printf("skipped %s %s: %s\n", s.file.c_str(), s.demo.c_str(), s.reason.c_str());
+    for (const auto& s : r.skipped)  // first line of the reason (meta/conversion.json has all of it)
+      std::printf("skipped %s %s: %s\n", s.file.c_str(), s.demo.c_str(), s.reason.substr(0, s.reason.find('\n')).c_str());
     std::printf("dataset: %s (%d episodes, %lld frames, %zu demos skipped) in %.1f s\n", r.output.c_str(), r.episodes,
                 (long long)r.frames, r.skipped.size(), r.seconds);
     return 0;

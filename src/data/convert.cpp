@@ -76,40 +76,50 @@ struct MissingDataset : Error {
   using Error::Error;
 };
 
-// Every dataset under data/<demo> as "key dtype (shape)", at most `limit` of them.
-std::string list_datasets(const h5::File& f, const std::string& demo, size_t limit = 40) {
-  std::vector<std::string> out;
+// The datasets under data/<demo> a mapping could use: "key dtype (shape)" of those with T rows
+// (all of them when T < 0), at most `limit`, and the camera-like ones (uint8 (T, H, W, 3)).
+struct DemoContents {
+  std::string datasets, cameras;
+};
+DemoContents list_datasets(const h5::File& f, const std::string& demo, int64_t T, size_t limit = 40) {
+  std::vector<std::string> rows, cams;
   size_t total = 0;
   std::vector<std::string> todo{""};
   while (!todo.empty()) {
     std::string rel = todo.back();
     todo.pop_back();
-    std::vector<std::string> kids = f.children("data/" + demo + (rel.empty() ? "" : "/" + rel));
-    for (auto it = kids.rbegin(); it != kids.rend(); ++it) {
-      std::string key = rel.empty() ? *it : rel + "/" + *it;
+    for (const std::string& kid : f.children("data/" + demo + (rel.empty() ? "" : "/" + rel))) {
+      std::string key = rel.empty() ? kid : rel + "/" + kid;
       h5::Kind k = f.kind("data/" + demo + "/" + key);
       if (k == h5::Kind::kGroup) {
         todo.push_back(key);
       } else if (k == h5::Kind::kDataset) {
-        if (++total > limit) continue;
         h5::DatasetInfo di = f.dataset_info("data/" + demo + "/" + key);
-        out.push_back(key + " " + h5::type_name(di.type) + " " + h5::shape_str(di.shape));
+        if (T >= 0 && (di.shape.empty() || di.shape[0] != T)) continue;
+        std::string d = key + " " + h5::type_name(di.type) + " " + h5::shape_str(di.shape);
+        if (di.type == h5::Type::kUInt8 && di.shape.size() == 4 && di.shape[3] == 3) cams.push_back(d);
+        if (++total <= limit) rows.push_back(d);
       }
     }
   }
-  std::sort(out.begin(), out.end());
-  std::string s;
-  for (const auto& x : out) s += (s.empty() ? "" : ", ") + x;
-  if (total > limit) s += ", ... (" + std::to_string(total - limit) + " more)";
-  return s.empty() ? "no datasets" : s;
+  std::sort(rows.begin(), rows.end());
+  std::sort(cams.begin(), cams.end());
+  DemoContents c;
+  for (const auto& x : rows) c.datasets += (c.datasets.empty() ? "" : ", ") + x;
+  if (total > limit) c.datasets += ", ... (" + std::to_string(total - limit) + " more)";
+  if (c.datasets.empty()) c.datasets = "none";
+  for (const auto& x : cams) c.cameras += (c.cameras.empty() ? "" : ", ") + x;
+  if (c.cameras.empty()) c.cameras = "none (map no 'video')";
+  return c;
 }
 
 [[noreturn]] void missing_dataset(const h5::File& f, const std::string& demo, const std::string& key,
-                                  const std::string& what, const Mapping& m) {
+                                  const std::string& what, const Mapping& m, int64_t T) {
+  DemoContents c = list_datasets(f, demo, T);
   std::ostringstream os;
   os << term_where(f.path(), demo, key) << ": dataset is missing (" << what << "), which mapping " << m.source
-     << " needs.\n  "
-     << demo << " has: " << list_datasets(f, demo) << ".\n  ";
+     << " needs.\n  " << demo << " has " << (T >= 0 ? "these datasets of " + std::to_string(T) + " rows" : "these datasets")
+     << ": " << c.datasets << ".\n  Camera-like datasets (uint8, (T, H, W, 3)): " << c.cameras << ".\n  ";
   if (m.source == Mapping().source)
     os << "If this file comes from another Isaac Lab task, name its datasets in a mapping file and pass --mapping "
           "FILE (examples in groot's examples/mappings/: franka_stack.yaml for the Franka stack task, "
@@ -126,7 +136,7 @@ int64_t check_term(const h5::File& f, const std::string& demo, const Term& t, in
   std::string obj = "data/" + demo + "/" + t.key;
   std::string where = term_where(f.path(), demo, t.key);
   h5::Kind k = f.kind(obj);
-  if (k == h5::Kind::kNone) missing_dataset(f, demo, t.key, std::string(section) + " group '" + t.name + "'", m);
+  if (k == h5::Kind::kNone) missing_dataset(f, demo, t.key, std::string(section) + " group '" + t.name + "'", m, T);
   if (k != h5::Kind::kDataset) fail(where, ": is a group, expected a dataset (", section, " group '", t.name, "')");
   h5::DatasetInfo info = f.dataset_info(obj);
   if (info.type != h5::Type::kFloat32 && info.type != h5::Type::kFloat64)
@@ -191,7 +201,7 @@ int64_t validate_demo(const h5::File& f, const std::string& demo, const Mapping&
   const Term& ref = m.action.front();
   std::string ref_obj = g + "/" + ref.key;
   h5::Kind rk = f.kind(ref_obj);
-  if (rk == h5::Kind::kNone) missing_dataset(f, demo, ref.key, "action group '" + ref.name + "'", m);
+  if (rk == h5::Kind::kNone) missing_dataset(f, demo, ref.key, "action group '" + ref.name + "'", m, -1);
   if (rk != h5::Kind::kDataset) fail(term_where(f.path(), demo, ref.key), ": is a group, expected a dataset");
   h5::DatasetInfo ri = f.dataset_info(ref_obj);
   if (ri.shape.empty()) fail(term_where(f.path(), demo, ref.key), ": is a scalar, expected (T, D)");
@@ -215,7 +225,7 @@ int64_t validate_demo(const h5::File& f, const std::string& demo, const Mapping&
     const auto& cam = m.video[c];
     std::string where = term_where(f.path(), demo, cam.key);
     h5::Kind k = f.kind(g + "/" + cam.key);
-    if (k == h5::Kind::kNone) missing_dataset(f, demo, cam.key, "camera '" + cam.name + "'", m);
+    if (k == h5::Kind::kNone) missing_dataset(f, demo, cam.key, "camera '" + cam.name + "'", m, T);
     if (k != h5::Kind::kDataset) fail(where, ": is a group, expected a dataset (camera '", cam.name, "')");
     h5::DatasetInfo ci = f.dataset_info(g + "/" + cam.key);
     if (ci.type != h5::Type::kUInt8) fail(where, ": dtype ", h5::type_name(ci.type), ", expected uint8 RGB frames");
@@ -589,7 +599,11 @@ Result run(const Options& opt) {
                                                    ? "\n  Only if just some demos lack it: --skip-invalid skips those."
                                                    : " (use --skip-invalid to skip bad demos)"));
         res.skipped.push_back({path, name, e.what()});
-        if (!opt.quiet) std::fprintf(stderr, "convert: skipping %s %s: %s\n", path.c_str(), name.c_str(), e.what());
+        if (!opt.quiet) {
+          const std::string why = e.what();
+          std::fprintf(stderr, "convert: skipping %s %s: %s\n", path.c_str(), name.c_str(),
+                       why.substr(0, why.find('\n')).c_str());
+        }
       }
     }
   }

@@ -18,6 +18,7 @@
 #include "test_util.h"
 
 namespace fs = std::filesystem;
+namespace h5 = groot::h5;
 using groot::test::run_groot;
 using groot::test::TempDir;
 
@@ -80,6 +81,8 @@ TEST(ConvertAdvice, MissingDatasetSuggestsMappingBeforeSkipInvalid) {
   EXPECT_TRUE(has(r.output, "obs/joint_pos " + std::string(h5::type_name(joint.type)) + " " + h5::shape_str(joint.shape)))
       << r.output;
   EXPECT_TRUE(has(r.output, "actions ")) << r.output;
+  EXPECT_FALSE(has(r.output, "initial_state/")) << r.output;  // one row each: not per-step data
+  EXPECT_TRUE(has(r.output, "Camera-like datasets (uint8, (T, H, W, 3)): none")) << r.output;
   const size_t mapping = r.output.find("--mapping"), skip = r.output.find("--skip-invalid");
   ASSERT_NE(mapping, std::string::npos) << r.output;
   EXPECT_TRUE(skip == std::string::npos || mapping < skip) << r.output;

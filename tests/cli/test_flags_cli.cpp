@@ -75,10 +75,8 @@ TEST(Flags, NumericFlagsAreCheckedAtParseTime) {
   };
   const std::vector<Case> cases = {
       {conv + " --fps 0", "--fps: 0 is out of range (must be in [1, 1000])"},
-      {conv + " --fps -3", "--fps: -3 is out of range (must be in [1, 1000])"},
       {conv + " --fps abc", "--fps: 'abc' is not a number"},
       {conv + " --jobs -2", "--jobs: -2 is out of range (must be >= 1)"},
-      {conv + " -j 0", "--jobs: 0 is out of range (must be >= 1)"},
       {conv + " --crf -5", "--crf: -5 is out of range for --codec h264 (must be in [0, 51])"},
       {conv + " --crf 52", "--crf: 52 is out of range for --codec h264 (must be in [0, 51])"},
       {conv + " --codec av1 --crf 64", "--crf: 64 is out of range for --codec av1 (must be in [0, 63])"},
