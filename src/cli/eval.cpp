@@ -6,34 +6,37 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "cli/flags.h"
 #include "cli/verb.h"
 #include "util/error.h"
 
 namespace {
+
+namespace cli = groot::cli;
 
 int run(int argc, char** argv) {
   CLI::App app{"Open-loop evaluation of a checkpoint on dataset trajectories (MSE/MAE, plots, report.html)",
                "groot eval"};
   groot::policy::EvalOptions o;
   app.add_option("checkpoint", o.checkpoint, "checkpoint folder (config.json, safetensors, processor files)");
-  app.add_option("--model-path", o.checkpoint, "same as CHECKPOINT (upstream's flag name)");
+  app.add_option("--model-path", o.checkpoint, "same as CHECKPOINT (upstream's flag name) [default: CHECKPOINT]");
   app.add_option("--dataset-path", o.dataset, "LeRobot v2 dataset folder")->required();
   app.add_option("--embodiment-tag", o.embodiment_tag, "embodiment tag (NEW_EMBODIMENT or new_embodiment)");
   app.add_option("--traj-ids", o.traj_ids, "trajectory ids (positions in meta/episodes.jsonl)")->expected(1, -1);
   app.add_option("--modality-keys", o.modality_keys, "action keys to compare and plot, in this order [default: all]")
       ->expected(1, -1);
-  app.add_option("--steps", o.steps, "steps per trajectory (capped by its length)")->check(CLI::Range(1, 1 << 30));
+  app.add_option("--steps", o.steps, "steps per trajectory (capped by its length)")->check(cli::at_least(1));
   app.add_option("--action-horizon", o.action_horizon, "predicted steps used per policy call")
-      ->check(CLI::Range(1, 1 << 30));
+      ->check(cli::at_least(1));
   app.add_option("--denoising-steps", o.denoising_steps, "flow-matching Euler steps (honoured, unlike upstream)")
-      ->check(CLI::Range(1, 1 << 30));
+      ->check(cli::at_least(1));
   app.add_option("--device", o.device, "auto (cuda when available, as upstream), cpu, cuda or cuda:N");
   app.add_option("--dtype", o.dtype, "float32 or bfloat16 [default: bfloat16 on CUDA, float32 on CPU]");
   app.add_option("--seed", o.seed, "initial-noise seed");
   app.add_option("-o,--output", o.output, "output folder (metrics.json, predictions.csv, traj_<id>.png, report.html)")
       ->required();
   app.add_option("--report-frames", o.report_frames, "camera frames per trajectory in report.html")
-      ->check(CLI::Range(0, 1 << 30));
+      ->check(cli::at_least(0));
   app.add_flag("--overwrite", o.overwrite, "replace an existing output folder (once the new one is complete)");
   app.add_flag("-q,--quiet", o.quiet, "no progress output");
   app.footer(

@@ -90,6 +90,7 @@ TEST(Flags, NumericFlagsAreCheckedAtParseTime) {
       {"tokenize --prompt --images -1 hi", "--images: -1 is out of range (must be >= 0)"},
       {"inspect ckpt --tune-top-llm-layers -1", "--tune-top-llm-layers: -1 is out of range (must be >= 0)"},
       {"bench convert --jobs 0", "--jobs: 0 is out of range (must be >= 1)"},
+      {"eval ckpt --dataset-path ds --output o --steps 0", "--steps: 0 is out of range (must be >= 1)"},
       {"convert --hdf5 in.hdf5", "--output is required"},
   };
   for (const auto& c : cases) {
