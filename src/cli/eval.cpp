@@ -22,7 +22,9 @@ int run(int argc, char** argv) {
   app.add_option("--model-path", o.checkpoint, "same as CHECKPOINT (upstream's flag name) [default: CHECKPOINT]");
   app.add_option("--dataset-path", o.dataset, "LeRobot v2 dataset folder")->required();
   app.add_option("--embodiment-tag", o.embodiment_tag, "embodiment tag (NEW_EMBODIMENT or new_embodiment)");
-  app.add_option("--traj-ids", o.traj_ids, "trajectory ids (positions in meta/episodes.jsonl)")->expected(1, -1);
+  app.add_option("--traj-ids", o.traj_ids, "trajectory ids (positions in meta/episodes.jsonl)")
+      ->expected(1, -1)
+      ->check(cli::at_least(0));
   app.add_option("--modality-keys", o.modality_keys, "action keys to compare and plot, in this order [default: all]")
       ->expected(1, -1);
   app.add_option("--steps", o.steps, "steps per trajectory (capped by its length)")->check(cli::at_least(1));

@@ -16,6 +16,8 @@
 //     skipped demos, mapping).
 // Everything is written into a hidden staging folder next to the output (util/fs.h StagingDir) and
 // renamed into place only when complete; a failed or killed run leaves no dataset-looking folder
+// (under a util/interrupt.h InterruptGuard, as in `groot convert`, SIGINT/SIGTERM remove the staging
+// folder before the process exits; only SIGKILL leaves it, for the next run to clean)
 // and never touches an existing dataset.
 #pragma once
 #include <cstdint>

@@ -67,13 +67,26 @@ TEST(Flags, UnknownFlagSuggestsTheNearestAndExits2) {
   EXPECT_TRUE(has(r.output, "unexpected argument 'b'")) << r.output;
 }
 
-TEST(Flags, NumericFlagsAreCheckedAtParseTime) {
+namespace {
+
+struct Case {
+  std::string args, message;
+};
+
+void expect_usage_errors(const std::vector<Case>& cases) {
+  for (const auto& c : cases) {
+    auto r = run_groot(c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.args << "\n" << r.output;
+    EXPECT_TRUE(has(r.output, "error: " + c.message)) << c.args << "\n" << r.output;
+  }
+}
+
+}  // namespace
+
+TEST(Flags, ConvertNumericFlagsAreCheckedAtParseTime) {
   TempDir tmp;
   const std::string conv = "convert --hdf5 in.hdf5 --output " + (tmp / "o").string();
-  struct Case {
-    std::string args, message;
-  };
-  const std::vector<Case> cases = {
+  expect_usage_errors({
       {conv + " --fps 0", "--fps: 0 is out of range (must be in [1, 1000])"},
       {conv + " --fps abc", "--fps: 'abc' is not a number"},
       {conv + " --jobs -2", "--jobs: -2 is out of range (must be >= 1)"},
@@ -81,6 +94,17 @@ TEST(Flags, NumericFlagsAreCheckedAtParseTime) {
       {conv + " --crf 52", "--crf: 52 is out of range for --codec h264 (must be in [0, 51])"},
       {conv + " --codec av1 --crf 64", "--crf: 64 is out of range for --codec av1 (must be in [0, 63])"},
       {conv + " --gop -1", "--gop: -1 is out of range (must be >= 0)"},
+      {"convert --hdf5 in.hdf5", "--output is required"},
+  });
+  EXPECT_FALSE(fs::exists(tmp / "o"));
+  // In range for av1 (not for h264): parsing passes and the run fails on the missing input instead.
+  auto r = run_groot(conv + " --codec av1 --crf 60");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_FALSE(has(r.output, "--crf")) << r.output;
+}
+
+TEST(Flags, NumericFlagsOfEveryVerbAreCheckedAtParseTime) {
+  expect_usage_errors({
       {"synth --output x.hdf5 --demos 0", "--demos: 0 is out of range (must be >= 1)"},
       {"synth --output x.hdf5 --height 4", "--height: 4 is out of range (must be in [8, 4096])"},
       {"synth --output x.hdf5 --min-length 50 --max-length 10", "--max-length: 10 is below --min-length 50"},
@@ -91,18 +115,8 @@ TEST(Flags, NumericFlagsAreCheckedAtParseTime) {
       {"inspect ckpt --tune-top-llm-layers -1", "--tune-top-llm-layers: -1 is out of range (must be >= 0)"},
       {"bench convert --jobs 0", "--jobs: 0 is out of range (must be >= 1)"},
       {"eval ckpt --dataset-path ds --output o --steps 0", "--steps: 0 is out of range (must be >= 1)"},
-      {"convert --hdf5 in.hdf5", "--output is required"},
-  };
-  for (const auto& c : cases) {
-    auto r = run_groot(c.args);
-    EXPECT_EQ(r.exit_code, 2) << c.args << "\n" << r.output;
-    EXPECT_TRUE(has(r.output, "error: " + c.message)) << c.args << "\n" << r.output;
-  }
-  EXPECT_FALSE(fs::exists(tmp / "o"));
-  // In range for av1 (not for h264): parsing passes and the run fails on the missing input instead.
-  auto r = run_groot(conv + " --codec av1 --crf 60");
-  EXPECT_EQ(r.exit_code, 1) << r.output;
-  EXPECT_FALSE(has(r.output, "--crf")) << r.output;
+      {"eval ckpt --dataset-path ds --output o --traj-ids 3 -1", "--traj-ids: -1 is out of range (must be >= 0)"},
+  });
 }
 
 TEST(Flags, HelpShowsTrueDefaultsInEveryVerb) {
@@ -139,7 +153,9 @@ TEST(Flags, HelpShowsTrueDefaultsInEveryVerb) {
     if (v == "convert" || v == "synth" || v == "validate" || v == "stats") EXPECT_GT(options, 0) << v << r.output;
   }
 
-  // The shown defaults are the ones the code uses.
+}
+
+TEST(Flags, HelpDefaultsAreTheOnesTheCodeUses) {
   auto r = run_groot("synth --help");
   ASSERT_TRUE(groot::synth::Options().gzip);
   EXPECT_TRUE(has(r.output, "--gzip, --no-gzip")) << r.output;
