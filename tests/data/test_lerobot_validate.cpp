@@ -81,8 +81,11 @@ TEST(LeRobotValidate, SyntheticDatasetIsClean) {
   groot::test::write_synth_dataset(tmp.path, {});
   ValidateReport r = validate_dataset(tmp.path, {});
   EXPECT_TRUE(r.ok()) << r.format();
-  // only the missing stats.json and the 5-frame episode (horizon 16) are worth a warning
-  EXPECT_EQ(r.warnings(), 2) << r.format();
+  // only the missing stats.json, the 5-frame episode (horizon 16) and the absence of any camera
+  // (GR00T N1.6 is trained on images) are worth a warning
+  EXPECT_EQ(r.warnings(), 3) << r.format();
+  EXPECT_TRUE(has_issue(r, Issue::kWarning, "meta/modality.json: has no camera (no video modality keys): the model "
+                                            "will see no images"));
   EXPECT_TRUE(has_issue(r, Issue::kWarning, "meta/stats.json: missing; run `groot stats DATASET`"));
   EXPECT_TRUE(has_issue(r, Issue::kWarning, "1 episode(s) are shorter than the action horizon (16)"));
 }
