@@ -15,11 +15,12 @@
 #include <cstdio>
 #include <numeric>
 
+#include "model/build.h"
 #include "model/config.h"
 #include "model/device.h"
 #include "model/gr00t_n1d6.h"
-#include "model/trainable.h"
 #include "model/weights.h"
+#include "train/gpu_memory.h"
 #include "util/paths.h"
 
 using namespace groot;
@@ -83,7 +84,7 @@ void print_params(model::Gr00tN1d6& m, torch::ScalarType dtype) {
 
 int main(int argc, char** argv) {
   CLI::App app{"GR00T N1.6 model benchmark (random weights)"};
-  bool tiny = false, train = false;
+  bool tiny = false, train = false, recompute = false;
   std::string device = "auto", dtype = "bf16";
   int views = 2, iters = 20, warmup = 3, train_batch = 4, lang_tokens = 11;
   app.add_flag("--tiny", tiny, "golden tiny configuration instead of the 3B one");
@@ -95,6 +96,7 @@ int main(int argc, char** argv) {
   app.add_option("--lang-tokens", lang_tokens, "instruction tokens in the prompt");
   app.add_flag("--train", train, "also time one training step");
   app.add_option("--train-batch", train_batch, "batch size of the training step");
+  app.add_flag("--recompute", recompute, "activation recomputation in the training step (--gradient-checkpointing)");
   CLI11_PARSE(app, argc, argv);
   try {
     const auto dev = parse_device(device);
@@ -105,7 +107,13 @@ int main(int argc, char** argv) {
                 dev.str().c_str(), c10::toString(dt), TORCH_VERSION);
 
     auto t0 = Clock::now();
-    model::Gr00tN1d6 m(cfg, torch::TensorOptions().device(dev).dtype(dt));
+    BuildOptions bo;
+    bo.device = dev;
+    bo.compute_dtype = dt;
+    bo.frozen_dtype = dt;
+    bo.training = false;
+    bo.recompute = recompute;
+    auto m = build_model(cfg, bo);
     init_random_(*m, 1234);
     m->eval();
     sync(dev);
@@ -151,12 +159,11 @@ int main(int argc, char** argv) {
     std::printf("  action head  median %8.2f ms  mean %8.2f ms\n", sa.median, sa.mean);
     if (train) {
       torch::AutoGradMode enable(true);
-      auto recipe = TuneRecipe::from_config(cfg);
-      int64_t n_train = apply_recipe(*m, recipe);
-      cast_for_training(*m, dt);  // frozen in dt, trainable fp32 masters
-      m->backbone->compute_dtype = dt;
-      m->action_head->compute_dtype = dt;
-      m->action_head->model->gradient_checkpointing = false;
+      bo.training = true;
+      make_trainable(m, bo);  // frozen in dt, trainable fp32 masters, default recipe
+      int64_t n_train = 0;
+      for (auto& p : m->parameters())
+        if (p.requires_grad()) n_train += p.numel();
       m->train();
       std::printf("training step: batch %d, %lld trainable params (fp32 masters), frozen in %s\n", train_batch,
                   (long long)n_train, c10::toString(dt));
@@ -182,7 +189,15 @@ int main(int argc, char** argv) {
         if (it >= 2) step_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - a).count());
       }
       auto s = stats(step_ms);
-      std::printf("  forward+backward  median %8.2f ms  mean %8.2f ms (%d iters)\n", s.median, s.mean, titers);
+      std::printf("  forward+backward  median %8.2f ms  mean %8.2f ms (%d iters, recompute %s)\n", s.median, s.mean,
+                  titers, recompute ? "on" : "off");
+      auto mem = train::gpu_memory(dev.is_cuda() && dev.has_index() ? dev.index() : 0);
+      if (mem.allocator_stats)
+        std::printf("  GPU memory: peak allocated %.2f GiB, peak reserved %.2f GiB\n", mem.peak_allocated / 1073741824.0,
+                    mem.peak_reserved / 1073741824.0);
+      else if (mem.available)
+        std::printf("  GPU memory: device used %.2f GiB of %.2f GiB (driver view, after the steps)\n",
+                    mem.device_used / 1073741824.0, mem.device_total / 1073741824.0);
     }
     return 0;
   } catch (const std::exception& e) {

@@ -15,6 +15,7 @@
 #include "model/safetensors.h"
 #include "model/trainable.h"
 #include "model/weights.h"
+#include "train/checkpoint.h"
 #include "util/error.h"
 
 namespace {
@@ -190,6 +191,7 @@ int run(int argc, char** argv) {
       std::printf("backbone structure: %zu problem(s)\n", problems.size());
       for (size_t i = 0; i < problems.size() && i < 50; ++i) std::printf("  %s\n", problems[i].c_str());
     }
+    std::printf("%s", train::describe_training(dir).c_str());
     if (list_keys) {
       std::printf("\n");
       for (auto& l : key_lines) std::printf("%s\n", l.c_str());

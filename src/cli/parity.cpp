@@ -6,6 +6,7 @@
 #include "model/device.h"
 #include "model/parity.h"
 #include "model/parity_preprocess.h"
+#include "train/trajectory_parity.h"
 
 namespace {
 
@@ -15,8 +16,14 @@ int run(int argc, char** argv) {
                "groot parity"};
   std::string dir, dtype = "fp32", device = "cpu", dump_path;
   std::vector<std::string> dump;
+  std::string model_dir;
   bool ah_only = false;
-  app.add_option("golden_dir", dir, "golden folder, e.g. tests/golden/tiny_v1")->required();
+  app.add_option("golden_dir", dir,
+                 "golden folder, e.g. tests/golden/tiny_v1, or a training trajectory (tests/golden/tiny_v1_train)")
+      ->required();
+  app.add_option("--model", model_dir,
+                 "trajectory folders: model folder with the weights and in/* batch (default: the sibling "
+                 "folder without the _train suffix)");
   app.add_option("--dtype", dtype, "fp32 (vs io.safetensors) or bf16 (vs io_bf16.safetensors, loose tolerance)")
       ->check(CLI::IsMember({"fp32", "bf16"}));
   app.add_option("--device", device, "cpu, cuda, cuda:N");
@@ -27,8 +34,23 @@ int run(int argc, char** argv) {
                "feed the golden backbone features to the action head and check only ah/dit/train/grad/infer");
   app.footer("Examples:\n  groot parity tests/golden/tiny_v1\n"
              "  groot parity tests/golden/tiny_v1 --device cuda --dtype bf16\n"
-             "  groot parity tests/golden/tiny_v1 --dump 'dit/block0*'\n");
+             "  groot parity tests/golden/tiny_v1 --dump 'dit/block0*'\n"
+             "  groot parity tests/golden/tiny_v1_train        (replays upstream optimizer steps)\n");
   return groot::cli::run_app(app, argc, argv, [&] {
+    if (groot::train::is_trajectory_folder(dir)) {
+      groot::train::TrajectoryOptions topt;
+      topt.dir = dir;
+      topt.model_dir = model_dir;
+      topt.device = groot::parse_device(device);
+      auto rep = groot::train::run_trajectory_parity(topt, &std::cout);
+      groot::train::print_trajectory_report(rep, std::cout);
+      if (rep.failures > 0) {
+        std::cout << "parity: FAILED (" << rep.failures << " steps / weight checks outside tolerance)\n";
+        return 1;
+      }
+      std::cout << "parity: OK\n";
+      return 0;
+    }
     groot::model::ParityOptions opt;
     opt.golden_dir = dir;
     opt.dtype = groot::parse_dtype(dtype);

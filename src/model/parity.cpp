@@ -9,6 +9,7 @@
 
 #include "model/ah_trace.h"
 #include "model/safetensors_torch.h"
+#include "model/build.h"
 #include "model/trainable.h"
 #include "model/weights.h"
 #include "util/error.h"
@@ -176,12 +177,14 @@ ParityReport run_parity(const ParityOptions& opt, std::ostream* log) {
   auto in = [&](const std::string& n) { return st::to_tensor(io.at(n)); };
 
   // --- model: strict load of every upstream key, golden training recipe ---
-  Gr00tN1d6 model(gcfg, torch::TensorOptions().dtype(torch::kFloat32));
-  groot::LoadOptions lo;
-  lo.only_prefix = false;
-  groot::load_state_dict(*model, (dir / "weights.safetensors").string(), lo);
-  groot::apply_recipe(*model, groot::TuneRecipe::from_config(gcfg));
-  model->to(opt.device, opt.dtype);
+  // The golden runs: fp32 everywhere, or the whole model cast to bf16 (README); no TF32.
+  groot::BuildOptions bo;
+  bo.device = opt.device;
+  bo.compute_dtype = opt.dtype;
+  bo.frozen_dtype = opt.dtype;
+  bo.trainable_fp32 = opt.dtype == torch::kFloat32;
+  bo.tf32 = false;
+  auto model = groot::load_pretrained(dir.string(), gcfg, bo);
   auto& head = model->action_head;
   const auto& cfg = head->cfg;
   const bool use_backbone = !opt.action_head_only;
