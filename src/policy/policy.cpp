@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "model/build.h"
 #include "model/config.h"
 #include "model/device.h"
 #include "model/embodiment.h"
@@ -304,10 +305,13 @@ Policy::Policy(const std::string& checkpoint_dir, const std::string& embodiment_
               m.cfg.max_action_dim, ", max_state_dim ", m.cfg.max_state_dim,
               ") does not match processor_config.json (horizon ", m.info.action_horizon, ", max_action_dim ",
               m.pad.max_action_dim, ", max_state_dim ", m.pad.max_state_dim, ")");
-  m.model = model::Gr00tN1d6(m.cfg, torch::TensorOptions().dtype(m.dtype).device(m.device));
-  LoadOptions lo;
-  lo.only_prefix = false;
-  load_state_dict(*m.model, checkpoint_dir, lo);
+  BuildOptions bo;  // inference: every parameter in the run dtype, no gradients
+  bo.device = m.device;
+  bo.compute_dtype = m.dtype;
+  bo.frozen_dtype = m.dtype;
+  bo.training = false;
+  bo.tf32 = false;  // as upstream inference (PyTorch's default: no TF32 matmuls)
+  m.model = load_pretrained(checkpoint_dir, m.cfg, bo);
   m.model->eval();
   m.info.device = m.device.str();
   m.info.dtype = m.dtype == torch::kBFloat16 ? "bfloat16" : m.dtype == torch::kFloat16 ? "float16" : "float32";
