@@ -22,8 +22,8 @@ int run(int argc, char** argv) {
                  "golden folder, e.g. tests/golden/tiny_v1, or a training trajectory (tests/golden/tiny_v1_train)")
       ->required();
   app.add_option("--model", model_dir,
-                 "trajectory folders: model folder with the weights and in/* batch (default: the sibling "
-                 "folder without the _train suffix)");
+                 "trajectory folders: model folder with the weights and in/* batch [default: the sibling "
+                 "folder without the _train suffix]");
   app.add_option("--dtype", dtype, "fp32 (vs io.safetensors) or bf16 (vs io_bf16.safetensors, loose tolerance)")
       ->check(CLI::IsMember({"fp32", "bf16"}));
   app.add_option("--device", device, "cpu, cuda, cuda:N");
