@@ -12,6 +12,7 @@ PKGS=(
   libgtest-dev libgmock-dev
   libzmq3-dev cppzmq-dev libmsgpack-cxx-dev   # policy server (optional)
   libcairo2-dev                     # groot eval trajectory PNG plots (optional)
+  python3-zmq python3-msgpack python3-numpy   # tools/groot_client.py (the serve tests use it)
   libsnappy-dev libzstd-dev zlib1g-dev libdeflate-dev
 )
 

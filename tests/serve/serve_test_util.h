@@ -61,11 +61,16 @@ inline serve::ObservationSpec double_spec() {
 inline serve::Handlers double_handlers(int* resets = nullptr) {
   serve::Handlers h;
   h.spec = double_spec();
-  h.modality_config = serve::ojson::parse(R"({"video": {"delta_indices": [0], "modality_keys": ["wrist", "table"],
-      "sin_cos_embedding_keys": null, "mean_std_embedding_keys": null, "action_configs": null},
+  h.modality_config = serve::ojson::parse(R"({
+    "video": {"delta_indices": [0], "modality_keys": ["wrist", "table"], "sin_cos_embedding_keys": null,
+              "mean_std_embedding_keys": null, "action_configs": null},
+    "state": {"delta_indices": [0], "modality_keys": ["pos", "grip"], "sin_cos_embedding_keys": null,
+              "mean_std_embedding_keys": null, "action_configs": null},
     "action": {"delta_indices": [0, 1, 2, 3], "modality_keys": ["arm"], "sin_cos_embedding_keys": null,
-      "mean_std_embedding_keys": null,
-      "action_configs": [{"rep": "RELATIVE", "type": "NON_EEF", "format": "DEFAULT", "state_key": "pos"}]}})");
+               "mean_std_embedding_keys": null,
+               "action_configs": [{"rep": "RELATIVE", "type": "NON_EEF", "format": "DEFAULT", "state_key": "pos"}]},
+    "language": {"delta_indices": [0], "modality_keys": ["task"], "sin_cos_embedding_keys": null,
+                 "mean_std_embedding_keys": null, "action_configs": null}})");
   h.get_action = [](const serve::Observation& o) {
     serve::ActionArray a{"arm", {o.batch, 4, 3}, {}};
     const auto& wrist = o.video[0].second;

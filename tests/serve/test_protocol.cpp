@@ -3,6 +3,8 @@
 
 #include <cmath>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 
 #include "serve/protocol.h"
@@ -247,4 +249,28 @@ TEST(ServeProtocol, PolicyExceptionsBecomeErrorReplies) {
   EXPECT_EQ(error_text(call(get_action_request(1), h)), "internal error: CUDA out of memory");
   h.get_action = [](const serve::Observation&) -> std::vector<serve::ActionArray> { groot::fail("state 'pos' has D 4"); };
   EXPECT_EQ(error_text(call(get_action_request(1), h)), "state 'pos' has D 4");
+}
+
+// tests/fuzz/corpus/serve/ holds requests written by Python's msgpack + np.save (the seed corpus of
+// fuzz_serve_request, plus any crasher the fuzzer finds, saved as crash-<sha>): every file must get
+// a decodable reply, and the get_action seeds (numpy-written .npy, C and Fortran order) must work.
+TEST(ServeProtocol, FuzzCorpusAndNumpyWrittenRequests) {
+  namespace fs = std::filesystem;
+  serve::Handlers h = double_handlers();
+  fs::path dir = fs::path(GROOT_SOURCE_DIR) / "tests/fuzz/corpus/serve";
+  int n = 0, actions = 0;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    std::ifstream f(e.path(), std::ios::binary);
+    std::string req((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    Reply r = call(req, h);
+    ++n;
+    if (e.path().filename().string().rfind("get_action", 0) == 0) {
+      ASSERT_EQ(r.v.type, wire::Value::Type::kArray) << e.path() << ": " << error_text(r);
+      wire::NdArray a = wire::decode_ndarray(*r.v.items[0].find("arm"), "arm");
+      EXPECT_EQ(a.shape[1], 4);
+      ++actions;
+    }
+  }
+  EXPECT_GE(n, 8);
+  EXPECT_GE(actions, 3);
 }
