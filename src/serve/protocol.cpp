@@ -237,6 +237,8 @@ std::string handle_request(std::string_view msg, const Handlers& h, const Handle
     if (!root.is_map())
       fail("request must be a msgpack map {\"endpoint\", \"data\", \"api_token\"}, got a msgpack ",
            wire::type_name(root.type));
+    const Value* ep = root.find("endpoint");
+    if (ep && ep->is_str()) log.endpoint = printable(ep->bytes);  // logged even when refused
     if (!opt.api_token.empty()) {
       const Value* t = root.find("api_token");
       if (!t || !t->is_str() || !wire::constant_time_equal(opt.api_token, t->bytes)) {
@@ -245,9 +247,9 @@ std::string handle_request(std::string_view msg, const Handlers& h, const Handle
       }
     }
     std::string endpoint = "get_action";  // upstream's default
-    if (const Value* e = root.find("endpoint")) {
-      if (!e->is_str()) fail("\"endpoint\" must be a string, got a msgpack ", wire::type_name(e->type));
-      endpoint = std::string(e->bytes);
+    if (ep) {
+      if (!ep->is_str()) fail("\"endpoint\" must be a string, got a msgpack ", wire::type_name(ep->type));
+      endpoint = std::string(ep->bytes);
     }
     log.endpoint = printable(endpoint);
     const Value* data = root.find("data");

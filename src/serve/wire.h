@@ -32,7 +32,7 @@
 namespace groot::wire {
 
 struct Limits {
-  size_t max_message_bytes = size_t(256) << 20;  // whole request (checked by the server before decoding)
+  size_t max_message_bytes = size_t(64) << 20;  // whole request (libzmq enforces it before receiving)
   size_t max_values = size_t(1) << 16;           // msgpack values in one message
   int max_depth = 32;                            // nesting of arrays / maps
 };

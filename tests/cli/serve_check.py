@@ -169,9 +169,19 @@ def main():
         fail("no ping reply")
     ok("ping")
     mod = c.get_modality_config()
+    # Upstream's client rebuilds each as ModalityConfig(**as_json) (gr00t/data/types.py): exactly
+    # these fields, action_configs by enum NAME (ActionRepresentation[...] etc.).
+    fields = {"delta_indices", "modality_keys", "sin_cos_embedding_keys", "mean_std_embedding_keys", "action_configs"}
+    names = {"rep": {"RELATIVE", "DELTA", "ABSOLUTE"}, "type": {"EEF", "NON_EEF"},
+             "format": {"DEFAULT", "XYZ_ROT6D", "XYZ_ROTVEC"}}
     for m in ("video", "state", "action", "language"):
-        if m not in mod or "modality_keys" not in mod[m] or "delta_indices" not in mod[m]:
-            fail(f"get_modality_config: no ModalityConfig for {m}: {mod}")
+        if m not in mod or not set(mod[m]) <= fields or not {"delta_indices", "modality_keys"} <= set(mod[m]):
+            fail(f"get_modality_config: {m} is not a ModalityConfig: {mod.get(m)}")
+        for ac in mod[m].get("action_configs") or []:
+            if any(ac.get(k) not in v for k, v in names.items()) or not set(ac) <= set(names) | {"state_key"}:
+                fail(f"get_modality_config: action config {ac} is not upstream's ActionConfig")
+    if len(mod["action"].get("action_configs") or []) not in (0, len(mod["action"]["modality_keys"])):
+        fail("get_modality_config: one action config per action key expected")
     ok("get_modality_config")
 
     obs = random_observation(mod, batch=2, height=48, width=64, state_dims=dims, seed=7)

@@ -139,8 +139,11 @@ TEST(ServeProtocol, TokenIsRequiredWhenSet) {
   EXPECT_EQ(error_text(call(simple_request("ping", "wrong"), h, opt)), "Unauthorized: Invalid API token");
   EXPECT_EQ(error_text(call(simple_request("ping", "s3cre"), h, opt)), "Unauthorized: Invalid API token");
   bool kill = true;
-  EXPECT_EQ(error_text(call(simple_request("kill"), h, opt, nullptr, &kill)), "Unauthorized: Invalid API token");
+  serve::RequestLog log;
+  EXPECT_EQ(error_text(call(simple_request("kill"), h, opt, &log, &kill)), "Unauthorized: Invalid API token");
   EXPECT_FALSE(kill);
+  EXPECT_EQ(log.endpoint, "kill");  // a refused request is logged with its endpoint
+  EXPECT_EQ(log.error, "Unauthorized: Invalid API token (none sent)");
   Packer p;
   p.map(2).str("endpoint").str("ping").str("api_token").i(5);
   EXPECT_EQ(error_text(call(p.bytes(), h, opt)), "Unauthorized: Invalid API token");
