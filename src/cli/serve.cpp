@@ -39,6 +39,9 @@ int run(int argc, char** argv) {
   app.add_option("--max-batch", s.max_batch, "largest batch a request may carry")->check(CLI::Range(1, 1 << 16));
   app.add_option("--max-request-mb", max_request_mb, "largest request in MiB (larger ones are dropped unread)")
       ->check(CLI::Range(0.001, 4095.0));
+  app.add_flag("--use-sim-policy-wrapper", s.sim_wrapper,
+               "flat keys as upstream's Gr00tSimPolicyWrapper: video.<cam>, state.<key>, the language key -> B "
+               "strings; actions as action.<key>");
   app.add_flag("-v,--verbose", verbose, "log each request's array shapes and instruction too");
   app.footer(
       "Endpoints: ping, get_action, reset, get_modality_config, kill (upstream's PolicyClient works as is;\n"

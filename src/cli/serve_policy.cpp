@@ -60,6 +60,7 @@ ServedPolicy load_served_policy(const ServeSetup& s) {
               info.language.keys.size());
   spec.language_key = info.language.keys[0];
   spec.max_batch = s.max_batch;
+  spec.flat_keys = s.sim_wrapper;
   sp.handlers.modality_config = serve::ojson::parse(info.modality_config_json);
 
   std::shared_ptr<policy::Policy> pol = sp.policy;

@@ -19,6 +19,7 @@ struct ServeSetup {
   int denoising_steps = 0;  // 0 = the checkpoint's
   uint64_t seed = 0;
   int64_t max_batch = 64;
+  bool sim_wrapper = false;  // flat keys (upstream --use-sim-policy-wrapper)
 };
 
 struct ServedPolicy {

@@ -81,10 +81,28 @@ void check_options(const Value* data, const std::string& endpoint) {
 
 Observation decode_observation(const Value& obs, const ObservationSpec& spec) {
   if (!obs.is_map())
-    fail("observation must be a map {\"video\", \"state\", \"language\"}, got a msgpack ", wire::type_name(obs.type));
-  const Value& video = modality_map(obs, "video");
-  const Value& state = modality_map(obs, "state");
-  const Value& language = modality_map(obs, "language");
+    fail("observation must be a map ", spec.flat_keys ? "{\"video.<cam>\", \"state.<key>\", <language key>}"
+                                                   : "{\"video\", \"state\", \"language\"}",
+         ", got a msgpack ", wire::type_name(obs.type));
+  // Nested: observation[modality][key]. Flat (upstream's Gr00tSimPolicyWrapper): observation
+  // ["video.<cam>"], ["state.<key>"], [<language key>] (or "annotation.human.coarse_action" for
+  // "task", as upstream's legacy patch).
+  const Value* video = spec.flat_keys ? &obs : &modality_map(obs, "video");
+  const Value* state = spec.flat_keys ? &obs : &modality_map(obs, "state");
+  const Value* language = spec.flat_keys ? &obs : &modality_map(obs, "language");
+  auto get = [&](const Value* m, const std::string& modality, const std::string& key) -> const Value& {
+    if (!spec.flat_keys) return member(*m, modality, key);
+    std::string flat = modality == "language" ? key : modality + "." + key;
+    if (modality == "language" && key == "task" && m->find("annotation.human.coarse_action"))
+      flat = "annotation.human.coarse_action";
+    const Value* v = m->find(flat);
+    if (!v) fail("observation has no key '", flat, "' (present: ", keys_of(*m), ")");
+    return *v;
+  };
+  auto where = [&](const std::string& modality, const std::string& key) {
+    return spec.flat_keys ? "observation." + (modality == "language" ? key : modality + "." + key)
+                          : "observation." + modality + "." + key;
+  };
 
   Observation out;
   std::string batch_from;
@@ -100,8 +118,8 @@ Observation decode_observation(const Value& obs, const ObservationSpec& spec) {
   };
 
   for (const std::string& key : spec.video_keys) {
-    std::string what = "observation.video." + key;
-    NdArray a = wire::decode_ndarray(member(video, "video", key), what);
+    std::string what = where("video", key);
+    NdArray a = wire::decode_ndarray(get(video, "video", key), what);
     if (a.dtype != wire::DType::kUint8)
       fail(what, ": dtype ", wire::dtype_name(a.dtype), ", expected uint8 (RGB 0..255)");
     if (a.shape.size() != 5) fail(what, ": shape ", a.shape_str(), ", expected (B, T, H, W, 3)");
@@ -114,8 +132,8 @@ Observation decode_observation(const Value& obs, const ObservationSpec& spec) {
   }
   for (size_t k = 0; k < spec.state_keys.size(); ++k) {
     const std::string& key = spec.state_keys[k];
-    std::string what = "observation.state." + key;
-    NdArray a = wire::decode_ndarray(member(state, "state", key), what);
+    std::string what = where("state", key);
+    NdArray a = wire::decode_ndarray(get(state, "state", key), what);
     if (a.dtype != wire::DType::kFloat32) fail(what, ": dtype ", wire::dtype_name(a.dtype), ", expected float32");
     if (a.shape.size() != 3) fail(what, ": shape ", a.shape_str(), ", expected (B, T, D)");
     batch(a.shape[0], what);
@@ -137,23 +155,29 @@ Observation decode_observation(const Value& obs, const ObservationSpec& spec) {
   }
   {
     const std::string& key = spec.language_key;
-    std::string what = "observation.language." + key;
-    const Value& v = member(language, "language", key);
+    std::string what = where("language", key);
+    const Value& v = get(language, "language", key);
+    const char* expected = spec.flat_keys ? "a list of B strings" : "a list of B lists of one string";
     if (v.type != Value::Type::kArray)
-      fail(what, ": expected a list of B lists of one string, got a msgpack ", wire::type_name(v.type),
-           wire::is_ndarray(v) ? " (a numpy array; send a list of lists of str)" : "");
+      fail(what, ": expected ", expected, ", got a msgpack ", wire::type_name(v.type),
+           wire::is_ndarray(v) ? " (a numpy array; send lists of str)" : "");
     batch(int64_t(v.items.size()), what);
     for (size_t b = 0; b < v.items.size(); ++b) {
       const Value& item = v.items[b];
-      if (item.type != Value::Type::kArray || item.items.size() != 1)
-        fail(what, "[", b, "]: expected a list of exactly one string, got ",
-             item.type == Value::Type::kArray ? "a list of " + std::to_string(item.items.size()) + " items"
-                                              : std::string("a msgpack ") + wire::type_name(item.type));
-      const Value& s = item.items[0];
-      if (!s.is_str()) fail(what, "[", b, "][0]: expected a string, got a msgpack ", wire::type_name(s.type));
-      if (s.bytes.size() > spec.max_language_bytes)
-        fail(what, "[", b, "][0]: instruction of ", s.bytes.size(), " bytes is over the limit of ", spec.max_language_bytes);
-      out.language.emplace_back(s.bytes);
+      std::string at = what + "[" + std::to_string(b) + "]";
+      const Value* s = &item;
+      if (!spec.flat_keys) {
+        if (item.type != Value::Type::kArray || item.items.size() != 1)
+          fail(at, ": expected a list of exactly one string, got ",
+               item.type == Value::Type::kArray ? "a list of " + std::to_string(item.items.size()) + " items"
+                                                : std::string("a msgpack ") + wire::type_name(item.type));
+        s = &item.items[0];
+        at += "[0]";
+      }
+      if (!s->is_str()) fail(at, ": expected a string, got a msgpack ", wire::type_name(s->type));
+      if (s->bytes.size() > spec.max_language_bytes)
+        fail(at, ": instruction of ", s->bytes.size(), " bytes is over the limit of ", spec.max_language_bytes);
+      out.language.emplace_back(s->bytes);
     }
   }
   if (batch_from.empty()) fail("observation: the policy takes no inputs");
@@ -298,7 +322,10 @@ std::string handle_request(std::string_view msg, const Handlers& h, const Handle
       d += " language[0]='" + printable(o.language[0], 80) + "'";
       log.detail = d;
     }
-    return encode_actions(h.get_action(o));
+    std::vector<ActionArray> actions = h.get_action(o);
+    if (h.spec.flat_keys)
+      for (auto& a : actions) a.key = "action." + a.key;
+    return encode_actions(actions);
   } catch (const Error& e) {
     log.error = e.what();
     return encode_error(e.what());

@@ -16,6 +16,9 @@
 //   {"video":    {cam: uint8 [B, T_video, H, W, 3]},   T_video = len(video delta_indices)
 //    "state":    {key: float32 [B, T_state, D_key]},   raw, un-normalised, finite
 //    "language": {lang_key: [[str]] * B}}              exactly one string per sample
+// With ObservationSpec::flat_keys (upstream's sim wrapper) the same arrays come as one flat map
+// {"video.<cam>": ..., "state.<key>": ..., <language key>: [str] * B} and actions go back as
+// "action.<key>".
 // Every key the modality config names must be present (extra keys are ignored, as upstream does);
 // all arrays share the batch size B (1 <= B <= ObservationSpec::max_batch).
 //
@@ -46,6 +49,9 @@ struct ObservationSpec {
   std::vector<int64_t> state_dims;  // one per state key; -1 = not checked here
   std::string language_key;
   int64_t max_batch = 256;
+  // Upstream's Gr00tSimPolicyWrapper (run_gr00t_server.py --use-sim-policy-wrapper): flat keys
+  // "video.<cam>", "state.<key>", the language key -> B strings; actions back as "action.<key>".
+  bool flat_keys = false;
   size_t max_language_bytes = 16384;
 };
 struct Observation {

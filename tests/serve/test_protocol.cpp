@@ -212,7 +212,7 @@ TEST(ServeProtocol, HostileRequestsGetNamedErrors) {
       {"language non-UTF-8", observation_with("task", [](Packer& p) { p.array(1).array(1).raw("\xa2\xff\xfe"); }),
        "language.task[0][0] is not valid UTF-8"},
       {"language ndarray", observation_with("task", [](Packer& p) { p.ndarray(npy("|u1", {1}, "a")); }),
-       "a numpy array; send a list of lists of str"},
+       "(a numpy array; send lists of str)"},
       {"npy bad magic", observation_with("pos", [](Packer& p) { p.ndarray("NUMPY!!!!!!!"); }), "no \\x93NUMPY magic"},
       {"npy version 7", observation_with("pos", [](Packer& p) { p.ndarray(std::string("\x93NUMPY\x07\x00\x00\x00", 10)); }),
        "unsupported .npy version 7.0"},
@@ -276,4 +276,43 @@ TEST(ServeProtocol, FuzzCorpusAndNumpyWrittenRequests) {
   }
   EXPECT_GE(n, 8);
   EXPECT_GE(actions, 3);
+}
+
+// Upstream's Gr00tSimPolicyWrapper layout (run_gr00t_server.py --use-sim-policy-wrapper).
+TEST(ServeProtocol, SimWrapperFlatKeys) {
+  serve::Handlers h = double_handlers();
+  h.spec.flat_keys = true;
+  auto flat = [](const std::string& lang_key, int64_t B) {
+    Packer p;
+    p.map(2).str("endpoint").str("get_action").str("data").map(1).str("observation").map(5);
+    std::string wrist, pos;
+    for (int64_t b = 0; b < B; ++b) wrist.append(12, char(b + 1));
+    for (int64_t b = 0; b < B; ++b)
+      for (int d = 0; d < 3; ++d) {
+        float v = float(b) + 0.25f * d;
+        pos.append(reinterpret_cast<const char*>(&v), 4);
+      }
+    p.str("video.wrist").ndarray(npy("|u1", {B, 1, 2, 2, 3}, wrist));
+    p.str("video.table").ndarray(npy("|u1", {B, 1, 2, 2, 3}, std::string(B * 12, '\7')));
+    p.str("state.pos").ndarray(npy("<f4", {B, 1, 3}, pos));
+    p.str("state.grip").ndarray(npy("<f4", {B, 1, 1}, std::string(B * 4, '\0')));
+    p.str(lang_key).array(uint32_t(B));
+    for (int64_t b = 0; b < B; ++b) p.str("pick " + std::string(size_t(b), 'x'));
+    return p.bytes();
+  };
+  for (const std::string& lang : {std::string("task"), std::string("annotation.human.coarse_action")}) {
+    Reply r = call(flat(lang, 2), h);
+    ASSERT_EQ(r.v.type, wire::Value::Type::kArray) << lang << ": " << error_text(r);
+    const wire::Value* arm = r.v.items[0].find("action.arm");
+    ASSERT_NE(arm, nullptr);
+    wire::NdArray a = wire::decode_ndarray(*arm, "arm");
+    float v;
+    std::memcpy(&v, a.data() + 4 * ((1 * 4 + 2) * 3 + 1), 4);
+    EXPECT_EQ(v, double_expected(1, 2, 1));
+  }
+  EXPECT_NE(error_text(call(flat("lang", 1), h)).find("observation has no key 'task'"), std::string::npos);
+  // the nested layout is an error in this mode, naming the flat key
+  EXPECT_NE(error_text(call(get_action_request(1), h)).find("observation has no key 'video.wrist' (present: 'video', 'state', 'language')"),
+            std::string::npos)
+      << error_text(call(get_action_request(1), h));
 }
