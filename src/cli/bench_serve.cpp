@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "cli/bench.h"
+#include "cli/flags.h"
 #include "cli/serve_policy.h"
 #include "groot/build_config.h"
 #include "util/error.h"
@@ -86,12 +87,12 @@ int run(int argc, char** argv) {
   app.add_option("--device", s.device, "auto, cpu, cuda or cuda:N [default: auto]");
   app.add_option("--dtype", s.dtype, "float32 or bfloat16 [default: bfloat16 on CUDA, float32 on CPU]");
   app.add_option("--denoising-steps", s.denoising_steps, "Euler steps [default: the checkpoint's, 4]")
-      ->check(CLI::Range(1, 1 << 20));
-  app.add_option("--batches", batches, "batch sizes")->delimiter(',')->check(CLI::Range(int64_t(1), int64_t(4096)));
-  app.add_option("--iterations", iterations, "timed requests per batch size")->check(CLI::Range(1, 1 << 20));
-  app.add_option("--warmup", warmup, "untimed requests first")->check(CLI::Range(0, 1 << 20));
-  app.add_option("--height", height, "camera frame height")->check(CLI::Range(int64_t(1), int64_t(4096)));
-  app.add_option("--width", width, "camera frame width")->check(CLI::Range(int64_t(1), int64_t(4096)));
+      ->check(groot::cli::at_least(1));
+  app.add_option("--batches", batches, "batch sizes")->delimiter(',')->check(groot::cli::in_range(1, 4096));
+  app.add_option("--iterations", iterations, "timed requests per batch size")->check(groot::cli::at_least(1));
+  app.add_option("--warmup", warmup, "untimed requests first")->check(groot::cli::at_least(0));
+  app.add_option("--height", height, "camera frame height")->check(groot::cli::in_range(1, 4096));
+  app.add_option("--width", width, "camera frame width")->check(groot::cli::in_range(1, 4096));
   app.footer(
       "Views = the checkpoint's video keys. Example (3B weights, GPU):\n"
       "  groot bench serve ckpt3b --embodiment-tag new_embodiment --device cuda --batches 1,8 --iterations 50\n");

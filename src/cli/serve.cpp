@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli/flags.h"
 #include "cli/serve_policy.h"
 #include "cli/verb.h"
 #include "groot/build_config.h"
@@ -24,21 +25,21 @@ int run(int argc, char** argv) {
   double max_request_mb = 64;
   bool verbose = false;
   app.add_option("checkpoint", s.checkpoint, "checkpoint folder (config.json, safetensors, processor files)");
-  app.add_option("--model-path", s.checkpoint, "same as CHECKPOINT (upstream's flag name)");
+  app.add_option("--model-path", s.checkpoint, "same as CHECKPOINT (upstream's flag name) [default: none]");
   app.add_option("--embodiment-tag", s.embodiment_tag, "embodiment tag (NEW_EMBODIMENT or new_embodiment)");
   app.add_option("--host", host, "address to bind; 0.0.0.0 or * exposes the server to the network");
   app.add_option("--port", port, "TCP port (0: any free port, printed on the 'listening on' line)")
-      ->check(CLI::Range(0, 65535));
-  auto* tok = app.add_option("--api-token", token, "require this token in every request (visible in ps: prefer --api-token-file)");
-  app.add_option("--api-token-file", token_file, "read the token from this file (first line)")->excludes(tok);
+      ->check(groot::cli::in_range(0, 65535));
+  auto* tok = app.add_option("--api-token", token, "require this token in every request (visible in ps: prefer --api-token-file) [default: none]");
+  app.add_option("--api-token-file", token_file, "read the token from this file (first line) [default: none]")->excludes(tok);
   app.add_option("--device", s.device, "auto, cpu, cuda or cuda:N [default: auto = cuda when available]");
   app.add_option("--dtype", s.dtype, "float32 or bfloat16 [default: bfloat16 on CUDA, float32 on CPU]");
   app.add_option("--denoising-steps", s.denoising_steps, "flow-matching Euler steps [default: the checkpoint's, 4]")
-      ->check(CLI::Range(1, 1 << 20));
+      ->check(groot::cli::at_least(1));
   app.add_option("--seed", s.seed, "initial-noise seed");
-  app.add_option("--max-batch", s.max_batch, "largest batch a request may carry")->check(CLI::Range(1, 1 << 16));
+  app.add_option("--max-batch", s.max_batch, "largest batch a request may carry")->check(groot::cli::in_range(1, 65536));
   app.add_option("--max-request-mb", max_request_mb, "largest request in MiB (larger ones are dropped unread)")
-      ->check(CLI::Range(0.001, 4095.0));
+      ->check(groot::cli::in_range(0.001, 4095));
   app.add_flag("--use-sim-policy-wrapper", s.sim_wrapper,
                "flat keys as upstream's Gr00tSimPolicyWrapper: video.<cam>, state.<key>, the language key -> B "
                "strings; actions as action.<key>");

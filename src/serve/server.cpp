@@ -2,39 +2,18 @@
 
 #include <signal.h>
 
+#include <memory>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <zmq.hpp>
 
 #include "util/error.h"
+#include "util/interrupt.h"
 
 namespace groot::serve {
 
 namespace {
-
-volatile sig_atomic_t g_signal = 0;
-void on_signal(int sig) { g_signal = sig; }
-
-// Installs SIGINT / SIGTERM handlers (without SA_RESTART) for the lifetime of the object.
-struct SignalGuard {
-  bool active;
-  struct sigaction old_int {}, old_term {};
-  explicit SignalGuard(bool on) : active(on) {
-    if (!active) return;
-    g_signal = 0;
-    struct sigaction sa {};
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
-  }
-  ~SignalGuard() {
-    if (!active) return;
-    sigaction(SIGINT, &old_int, nullptr);
-    sigaction(SIGTERM, &old_term, nullptr);
-  }
-};
 
 std::string utc_now() {
   std::time_t t = std::time(nullptr);
@@ -72,11 +51,14 @@ ServeStats run_server(const Handlers& h, const ServerOptions& opt) {
   st.endpoint = sock.get(zmq::sockopt::last_endpoint);
   log("listening on " + st.endpoint + (opt.handle.api_token.empty() ? " (no API token)" : " (API token required)"));
 
-  SignalGuard signals(opt.handle_signals);
+  // SIGINT / SIGTERM only set a flag (util/interrupt.h); the loop sees it within 100 ms, or after
+  // the request in progress. A second signal kills the process at once.
+  std::unique_ptr<InterruptGuard> signals;
+  if (opt.handle_signals) signals = std::make_unique<InterruptGuard>();
   zmq::pollitem_t items[] = {{static_cast<void*>(sock), 0, ZMQ_POLLIN, 0}};
   for (;;) {
-    if (g_signal && opt.handle_signals) {
-      st.stopped_by = g_signal == SIGINT ? "SIGINT" : "SIGTERM";
+    if (signals && interrupt_signal()) {
+      st.stopped_by = interrupt_signal() == SIGINT ? "SIGINT" : "SIGTERM";
       break;
     }
     if (opt.stop && opt.stop->load()) {
