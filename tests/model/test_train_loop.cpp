@@ -4,6 +4,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <csignal>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -26,7 +27,8 @@ std::string tiny_dir() { return test::golden_root() + "/tiny_v1"; }
 // sees different data and a wrong resume position changes the result.
 class ShiftedGoldenStream : public BatchStream {
  public:
-  explicit ShiftedGoldenStream(int64_t crash_at = -1) : crash_at_(crash_at) {
+  explicit ShiftedGoldenStream(int64_t crash_at = -1, int64_t sigint_at = -1)
+      : crash_at_(crash_at), sigint_at_(sigint_at) {
     st::File io(tiny_dir() + "/io.safetensors");
     auto in = [&](const std::string& n) { return st::to_tensor(io.at(n)); };
     base_.bin.input_ids = in("in/input_ids");
@@ -37,6 +39,7 @@ class ShiftedGoldenStream : public BatchStream {
   }
   MicroBatch next() override {
     if (pos_ == crash_at_) throw std::runtime_error("simulated crash");
+    if (pos_ == sigint_at_) ::raise(SIGINT);  // Ctrl-C in the middle of a step
     MicroBatch mb = base_;
     mb.ain.action = base_.ain.action + 0.05 * double(pos_ % 7);
     ++pos_;
@@ -48,7 +51,7 @@ class ShiftedGoldenStream : public BatchStream {
  private:
   MicroBatch base_;
   int64_t pos_ = 0;
-  int64_t crash_at_;
+  int64_t crash_at_, sigint_at_;
 };
 
 struct Run {
@@ -237,4 +240,31 @@ TEST(TrainLoop, ShardedSaveSplitsAndIndexes) {
   st::Checkpoint c(tmp.path.string());
   EXPECT_EQ(c.at("b").dtype, st::DType::BF16);
   EXPECT_TRUE(torch::equal(st::to_tensor(c.at("c")), torch::arange(50, torch::kFloat32)));
+}
+
+TEST(TrainLoop, CtrlCFinishesTheStepSavesAndResumesIdentically) {
+  test::TempDir tmp;
+  auto a = make_run(OptimKind::kAdamWTorch, 4);
+  ShiftedGoldenStream sa;
+  auto oa = loop_options(tmp / "a", OptimKind::kAdamWTorch);
+  oa.save_steps = 100;
+  run_training(*a.trainer, sa, oa);
+  auto b = make_run(OptimKind::kAdamWTorch, 4);
+  ShiftedGoldenStream sb(-1, 3);  // SIGINT while fetching step 2's second micro-batch
+  auto ob = loop_options(tmp / "b", OptimKind::kAdamWTorch);
+  ob.save_steps = 100;
+  auto rb = run_training(*b.trainer, sb, ob);
+  EXPECT_TRUE(rb.interrupted);
+  EXPECT_EQ(rb.end_step, 2);
+  auto cks = list_checkpoints(tmp / "b");
+  ASSERT_EQ(cks.size(), 1u);
+  EXPECT_EQ(cks[0].first, 2);
+  EXPECT_FALSE(fs::exists(tmp / "b" / "model.safetensors.index.json"));  // no final model yet
+  auto c = make_run(OptimKind::kAdamWTorch, 4);
+  ShiftedGoldenStream sc;
+  auto rc = run_training(*c.trainer, sc, ob);
+  EXPECT_EQ(rc.start_step, 2);
+  EXPECT_FALSE(rc.interrupted);
+  auto wa = trainable(*a.trainer), wc = trainable(*c.trainer);
+  for (auto& [k, v] : wa) EXPECT_TRUE(torch::equal(v, wc.at(k))) << k;
 }
