@@ -178,7 +178,8 @@ torch::Tensor CategorySpecificMLPImpl::forward(const torch::Tensor& x, const Emb
 torch::Tensor action_sinusoid(const torch::Tensor& tau_bt, int64_t dim) {
   const int64_t half = dim / 2;
   // As upstream SinusoidalPositionalEncoding, all float32.
-  auto c = torch::log(torch::tensor(10000.0f, torch::TensorOptions().device(tau_bt.device()))) / half;
+  // torch::full, not torch::tensor: no host-to-device copy (capturable in a CUDA graph), same value.
+  auto c = torch::log(torch::full({}, 10000.0f, torch::dtype(torch::kFloat32).device(tau_bt.device()))) / half;
   auto exponent = -torch::arange(half, torch::dtype(torch::kFloat32).device(tau_bt.device())) * c;  // [half]
   auto freqs = tau_bt.to(torch::kFloat32).unsqueeze(-1) * exponent.exp();                          // [B,T,half]
   return torch::cat({torch::sin(freqs), torch::cos(freqs)}, -1);                                   // [B,T,dim]
@@ -396,10 +397,14 @@ TrainOutput ActionHeadImpl::forward_train(const BackboneOutput& bb, const Action
 
 torch::Tensor ActionHeadImpl::get_action(const BackboneOutput& bb, const ActionInputs& in,
                                          const torch::Tensor& init_noise, c10::optional<at::Generator> gen) {
+  return get_action(bb, in, embodiment(in), init_noise, gen);
+}
+
+torch::Tensor ActionHeadImpl::get_action(const BackboneOutput& bb, const ActionInputs& in, const Embodiment& e,
+                                         const torch::Tensor& init_noise, c10::optional<at::Generator> gen) {
   torch::NoGradGuard ng;
   check_backbone(bb);
   torch::Tensor vl, state_features;
-  auto e = embodiment(in);
   {
     TracePrefix pre("_infer_");  // same names as the training pass, kept apart
     vl = process_vl(bb.features);                // once

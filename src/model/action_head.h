@@ -141,6 +141,10 @@ struct ActionHeadImpl : torch::nn::Module {
   torch::Tensor get_action(const BackboneOutput& bb, const ActionInputs& in,
                            const torch::Tensor& init_noise = torch::Tensor(),
                            c10::optional<at::Generator> gen = c10::nullopt);
+  // The same with the embodiment resolved beforehand (Embodiment::from_ids on the host when the inputs
+  // are built): nothing in the call reads device memory on the host, so it can be captured in a CUDA graph.
+  torch::Tensor get_action(const BackboneOutput& bb, const ActionInputs& in, const Embodiment& e,
+                           const torch::Tensor& init_noise, c10::optional<at::Generator> gen = c10::nullopt);
 
   // Applies tune_projector / tune_diffusion_model / tune_vlln to requires_grad (as upstream).
   void set_trainable(bool tune_projector, bool tune_diffusion_model, bool tune_vlln);

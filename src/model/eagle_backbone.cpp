@@ -65,7 +65,65 @@ torch::Tensor EagleBackboneImpl::image_features(const std::vector<torch::Tensor>
   return model->mlp1->forward(x, trace);  // [sum tokens, D]
 }
 
+int64_t EagleBackboneImpl::image_token_count(int64_t H, int64_t W) const {
+  const int64_t P = cfg.eagle.vision.patch_size;
+  return (H / P / 2) * (W / P / 2);
+}
+
+void check_backbone_ids(const torch::Tensor& ids_cpu, const Gr00tN1d6Config& cfg, int64_t expected_image_tokens) {
+  GROOT_CHECK(ids_cpu.defined() && ids_cpu.dim() == 2, "backbone: input_ids must be [B, L]");
+  auto ids = ids_cpu.to(torch::kCPU, torch::kLong).contiguous();
+  const int64_t L = ids.size(1), n = ids.numel(), vocab = cfg.eagle.text.vocab_size;
+  const int64_t img = cfg.eagle.image_token_index;
+  const int64_t* p = ids.data_ptr<int64_t>();
+  int64_t n_ctx = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    GROOT_CHECK(p[i] >= 0 && p[i] < vocab, "backbone: input_ids[", i / L, ", ", i % L, "] = ", p[i],
+                " is outside [0, ", vocab, ")");
+    n_ctx += p[i] == img;
+  }
+  if (expected_image_tokens < 0) return;
+  GROOT_CHECK(expected_image_tokens > 0 || n_ctx == 0, "backbone: input_ids contain ", n_ctx,
+              " <IMG_CONTEXT> tokens but no images were given");
+  GROOT_CHECK(n_ctx == expected_image_tokens, "backbone: ", n_ctx, " <IMG_CONTEXT> tokens (id ", img,
+              ") in input_ids but the images give ", expected_image_tokens, " image tokens");
+}
+
+torch::Tensor scatter_image_tokens(const torch::Tensor& x, const torch::Tensor& mask, const torch::Tensor& tokens) {
+  const int64_t B = x.size(0), L = x.size(1), D = x.size(2);
+  auto m = mask.reshape({B * L});
+  // Row r of the output takes tokens[k] where k = (number of masked rows before r); clamped so that
+  // unmasked rows (and a count mismatch nobody checked) stay in bounds.
+  auto idx = (m.to(torch::kLong).cumsum(0) - 1).clamp(0, tokens.size(0) - 1);  // [B*L]
+  auto gathered = tokens.to(x.scalar_type()).index_select(0, idx);             // [B*L, D]
+  return torch::where(m.unsqueeze(1), gathered, x.reshape({B * L, D})).view({B, L, D});
+}
+
+namespace {
+std::vector<torch::Tensor> input_images(const BackboneInput& in) {
+  std::vector<torch::Tensor> images = in.images;
+  if (images.empty() && in.pixel_values.defined()) {
+    GROOT_CHECK(in.pixel_values.dim() == 4, "backbone: pixel_values must be [N_img, 3, H, W], got ",
+                in.pixel_values.sizes());
+    for (int64_t i = 0; i < in.pixel_values.size(0); ++i) images.push_back(in.pixel_values[i]);
+  }
+  return images;
+}
+}  // namespace
+
 BackboneOutput EagleBackboneImpl::forward(const BackboneInput& in, const Trace& trace) {
+  auto images = input_images(in);
+  torch::Tensor vit;
+  if (!images.empty()) {
+    const auto device = model->language_model->model->embed_tokens->weight.device();
+    for (auto& im : images) im = im.to(device);
+    vit = image_features(images, activation_dtype(), trace);  // [n_tokens, D]
+  }
+  return forward_with_image_tokens(in, vit, trace);
+}
+
+BackboneOutput EagleBackboneImpl::forward_with_image_tokens(const BackboneInput& in, const torch::Tensor& image_tokens,
+                                                            const Trace& trace) {
   GROOT_CHECK(in.input_ids.defined() && in.input_ids.dim() == 2, "backbone: input_ids must be [B, L], got ",
               in.input_ids.defined() ? in.input_ids.sizes() : torch::IntArrayRef{});
   GROOT_CHECK(in.input_ids.scalar_type() == torch::kInt64, "backbone: input_ids must be int64");
@@ -74,33 +132,15 @@ BackboneOutput EagleBackboneImpl::forward(const BackboneInput& in, const Trace& 
   auto& emb = model->language_model->model->embed_tokens;
   const auto device = emb->weight.device();
   const auto dtype = activation_dtype();
+  const int64_t n_img_tokens = image_tokens.defined() ? image_tokens.size(0) : 0;
+  // Host checks: free on CPU ids; on device ids they synchronise unless the caller checked them.
+  if (in.input_ids.is_cpu() || !in.ids_checked) check_backbone_ids(in.input_ids, cfg, n_img_tokens);
   auto ids = in.input_ids.to(device);
-  const int64_t B = ids.size(0), L = ids.size(1), D = cfg.eagle.text.hidden_size;
-  GROOT_CHECK(ids.min().item<int64_t>() >= 0 && ids.max().item<int64_t>() < cfg.eagle.text.vocab_size,
-              "backbone: input_ids outside [0, ", cfg.eagle.text.vocab_size, ")");
   auto image_mask = ids == cfg.eagle.image_token_index;  // [B, L]
   auto attn = in.attention_mask.to(device);
 
-  std::vector<torch::Tensor> images = in.images;
-  if (images.empty() && in.pixel_values.defined()) {
-    GROOT_CHECK(in.pixel_values.dim() == 4, "backbone: pixel_values must be [N_img, 3, H, W], got ",
-                in.pixel_values.sizes());
-    for (int64_t i = 0; i < in.pixel_values.size(0); ++i) images.push_back(in.pixel_values[i]);
-  }
-  for (auto& im : images) im = im.to(device);
-
   auto x = emb->forward(ids).to(dtype);  // [B, L, D]
-  const int64_t n_ctx = image_mask.sum().item<int64_t>();
-  if (!images.empty()) {
-    auto vit = image_features(images, dtype, trace).to(dtype);  // [n_tokens, D]
-    GROOT_CHECK(vit.size(0) == n_ctx, "backbone: ", n_ctx, " <IMG_CONTEXT> tokens (id ", cfg.eagle.image_token_index,
-                ") in input_ids but the ", images.size(), " images give ", vit.size(0), " image tokens");
-    auto flat = x.reshape({B * L, D});
-    auto idx = image_mask.reshape({B * L}).nonzero().squeeze(1);
-    x = flat.index_put({idx}, vit).view({B, L, D});
-  } else {
-    GROOT_CHECK(n_ctx == 0, "backbone: input_ids contain ", n_ctx, " <IMG_CONTEXT> tokens but no images were given");
-  }
+  if (n_img_tokens > 0) x = scatter_image_tokens(x, image_mask, image_tokens);
   auto feats = model->language_model->model->forward(x, attn, trace);
   BackboneOutput out;
   out.features = feats;

@@ -40,6 +40,10 @@ struct BackboneInput {
   torch::Tensor attention_mask;  // int64 or bool [B, L]
   torch::Tensor pixel_values;    // float [N_img, 3, H, W] (or undefined when `images` is used)
   std::vector<torch::Tensor> images;  // alternative: one image per entry, sizes may differ
+  // The id checks (ids in [0, vocab), <IMG_CONTEXT> count == image tokens) run on the host. When
+  // input_ids are on the CPU they cost nothing; on the device they synchronise, unless the caller
+  // already ran check_backbone_ids() on the host copy and sets ids_checked (the fast path does).
+  bool ids_checked = false;
 };
 
 struct BackboneOutput {
@@ -71,6 +75,12 @@ struct EagleBackboneImpl : torch::nn::Module {
   // opt: dtype/device of every parameter (torch::kMeta for a shape-only build).
   EagleBackboneImpl(const Gr00tN1d6Config& c, const torch::TensorOptions& opt = {});
   BackboneOutput forward(const BackboneInput& in, const Trace& trace = {});
+  // The same after the vision stage: `image_tokens` = image_features(images) [n_tokens, D] (or undefined
+  // when there are no images). forward() == forward_with_image_tokens(in, image_features(...)).
+  BackboneOutput forward_with_image_tokens(const BackboneInput& in, const torch::Tensor& image_tokens,
+                                           const Trace& trace = {});
+  // Image tokens one [3, H, W] image gives: (H/patch/2) * (W/patch/2) (vision + pixel-unshuffle x2).
+  int64_t image_token_count(int64_t H, int64_t W) const;
   // Image tokens [sum_i (h_i/2)*(w_i/2), D] for a list of images (vision + pixel-unshuffle + mlp1).
   torch::Tensor image_features(const std::vector<torch::Tensor>& images, torch::ScalarType dtype,
                                const Trace& trace = {});
@@ -83,6 +93,15 @@ struct EagleBackboneImpl : torch::nn::Module {
   std::optional<torch::ScalarType> compute_dtype;
 };
 TORCH_MODULE(EagleBackbone);
+
+// Host-side id checks on a CPU copy of input_ids [B, L]: every id in [0, vocab_size) and, when
+// expected_image_tokens >= 0, exactly that many <IMG_CONTEXT> ids. groot::Error names the bad value.
+void check_backbone_ids(const torch::Tensor& ids_cpu, const Gr00tN1d6Config& cfg, int64_t expected_image_tokens);
+
+// x [B, L, D] with rows where mask [B, L] is true replaced, in row-major order, by the rows of
+// tokens [n, D] (n == mask.sum(); checked by the caller). Gather through cumsum indices, no host
+// synchronisation (unlike nonzero / boolean indexing), same values as index_put.
+torch::Tensor scatter_image_tokens(const torch::Tensor& x, const torch::Tensor& mask, const torch::Tensor& tokens);
 
 // [h*w, C] raster tokens of one image -> [(h/2)*(w/2), 4C] with channel index c*4 + 2i + j.
 torch::Tensor eagle_pixel_unshuffle(const torch::Tensor& tokens, int64_t h, int64_t w);

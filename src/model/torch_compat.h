@@ -9,6 +9,21 @@
 #define GROOT_TORCH_HAS_SDPA 0
 #endif
 
+// CUDA graphs (at::cuda::CUDAGraph) need LibTorch 2.x built with CUDA and the CUDA runtime headers.
+// Debian's CPU LibTorch 1.13 ships ATen/cuda headers but no CUDA, hence the cuda_runtime_api.h test.
+// Only model/fast_infer.cpp includes the CUDA headers themselves.
+#ifndef GROOT_HAVE_CUDA_GRAPHS
+#if defined(__has_include)
+#if TORCH_VERSION_MAJOR >= 2 && __has_include(<ATen/cuda/CUDAGraph.h>) && __has_include(<c10/cuda/CUDAGuard.h>) && \
+    __has_include(<cuda_runtime_api.h>)
+#define GROOT_HAVE_CUDA_GRAPHS 1
+#endif
+#endif
+#endif
+#ifndef GROOT_HAVE_CUDA_GRAPHS
+#define GROOT_HAVE_CUDA_GRAPHS 0
+#endif
+
 namespace groot {
 inline const char* torch_version_string() { return TORCH_VERSION; }
 
