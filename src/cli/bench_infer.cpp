@@ -28,6 +28,7 @@
 #include <sstream>
 
 #include "cli/bench.h"
+#include "cli/flags.h"
 #include "model/config.h"
 #include "model/device.h"
 #include "model/fast_infer.h"
@@ -192,24 +193,26 @@ int run(int argc, char** argv) {
   bool do_profile = false;
   app.add_option("--preset", preset, "model size: 3b (released N1.6-3B) or tiny (golden tiny sizes)")
       ->check(CLI::IsMember({"3b", "tiny"}));
-  app.add_option("--config", config_dir, "checkpoint folder whose config.json to use instead of --preset");
+  app.add_option("--config", config_dir, "checkpoint folder whose config.json to use [default: none: the --preset sizes]");
   app.add_option("--device", device, "auto, cpu, cuda, cuda:N");
   app.add_option("--dtype", dtype, "weights and activations: bf16, fp32, fp16");
   app.add_option("--batch", batches, "batch sizes (samples per call)")->delimiter(',');
   app.add_option("--views", views_list, "camera views per sample (252x252 each)")->delimiter(',');
   app.add_option("--paths", paths, "which paths to time: reference, fast-eager, fast")->delimiter(',');
-  app.add_option("--iters", iters, "timed calls per path and configuration");
-  app.add_option("--warmup", warmup, "untimed calls first (the fast path captures its graph here)");
-  app.add_option("--staged-iters", staged_iters, "calls of the staged (per-stage) reference pass; 0 = skip");
-  app.add_option("--lang-tokens", lang_tokens, "instruction tokens in the prompt");
+  app.add_option("--iters", iters, "timed calls per path and configuration")->check(cli::at_least(1));
+  app.add_option("--warmup", warmup, "untimed calls first (the fast path captures its graph here)")
+      ->check(cli::at_least(0));
+  app.add_option("--staged-iters", staged_iters, "calls of the staged (per-stage) reference pass; 0 = skip")
+      ->check(cli::at_least(0));
+  app.add_option("--lang-tokens", lang_tokens, "instruction tokens in the prompt")->check(cli::at_least(0));
   app.add_option("--frame", frame, "camera frame HxW for the preprocess stage");
   app.add_flag("--profile", do_profile, "profile reference and fast on the first configuration (top kernels)");
-  app.add_option("--profile-calls", profile_calls, "calls per profiled path");
-  app.add_option("--profile-top", profile_top, "kernels listed per path");
+  app.add_option("--profile-calls", profile_calls, "calls per profiled path")->check(cli::at_least(1));
+  app.add_option("--profile-top", profile_top, "kernels listed per path")->check(cli::at_least(1));
   app.footer("Examples:\n  groot bench infer --device cuda --dtype bf16\n"
              "  groot bench infer --batch 1 --views 2 --profile\n"
              "  groot bench infer --preset tiny --device cpu --dtype fp32 --iters 5 --warmup 1 --staged-iters 2\n");
-  return cli::run_app(app, argc, argv, [&] {
+  return groot::cli::run_app(app, argc, argv, [&] {
     const auto dev = parse_device(device);
     const auto dt = parse_dtype(dtype);
     int fh = 0, fw = 0;
@@ -217,7 +220,6 @@ int run(int argc, char** argv) {
                 frame, "'");
     for (const auto& p : paths)
       GROOT_CHECK(p == "reference" || p == "fast-eager" || p == "fast", "--paths: unknown path '", p, "'");
-    GROOT_CHECK(iters > 0 && warmup >= 0, "--iters must be > 0");
     torch::NoGradGuard ng;
     auto cfg = !config_dir.empty() ? load_config(config_dir) : preset == "tiny" ? tiny_config() : default_3b_config();
     std::printf("bench infer: %s, device %s, dtype %s, LibTorch %s, CUDA graphs %s\n",

@@ -123,6 +123,7 @@ TEST(Flags, HelpShowsTrueDefaultsInEveryVerb) {
   std::vector<std::string> names = verbs();
   ASSERT_GE(names.size(), 8u);
   names.push_back("bench convert");
+  names.push_back("bench infer");
   for (const std::string& v : names) {
     if (v == "bench") continue;  // a dispatcher: its benchmarks have the flags
     auto r = run_groot(v + " --help");
