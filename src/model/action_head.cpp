@@ -315,7 +315,7 @@ torch::Tensor ActionHeadImpl::encode_state(const torch::Tensor& state, const Emb
 torch::Tensor ActionHeadImpl::velocity(const torch::Tensor& x, const torch::Tensor& tau,
                                        const torch::Tensor& state_features, const torch::Tensor& vl,
                                        const BackboneOutput& bb, const Embodiment& e,
-                                       const std::vector<CrossKV>* kv) {
+                                       const std::vector<CrossKV>* kv, const TimestepModulation* mod) {
   const int64_t H = x.size(1);
   auto a = action_encoder(x.to(activation_dtype()), tau, e);  // [B,H,D]
   ah_trace("ah/action_encoder_out", a);
@@ -327,7 +327,7 @@ torch::Tensor ActionHeadImpl::velocity(const torch::Tensor& x, const torch::Tens
   }
   ah_trace("train/action_features_with_pos", a);
   auto sa = torch::cat({state_features, a}, 1);  // [B,T_state+H,D]
-  auto out = model(sa, vl, tau, bb.image_mask, bb.attention_mask, kv);  // [B,T_state+H,hidden]
+  auto out = model(sa, vl, tau, bb.image_mask, bb.attention_mask, kv, mod);  // [B,T_state+H,hidden]
   auto pred = action_decoder(out, e);                                   // [B,T_state+H,A]
   ah_trace("ah/decoder_out", pred);
   return pred.slice(1, pred.size(1) - H);  // [B,H,A]
@@ -400,8 +400,24 @@ torch::Tensor ActionHeadImpl::get_action(const BackboneOutput& bb, const ActionI
   return get_action(bb, in, embodiment(in), init_noise, gen);
 }
 
+int64_t ActionHeadImpl::step_bucket(int64_t k) const {
+  const double t_cont = double(k) / double(cfg.num_inference_timesteps);
+  return int64_t(t_cont * double(cfg.num_timestep_buckets));
+}
+
+std::vector<TimestepModulation> ActionHeadImpl::step_modulations(int64_t B, torch::Device device,
+                                                                 torch::ScalarType dtype) {
+  torch::NoGradGuard ng;
+  std::vector<TimestepModulation> steps;
+  for (int64_t k = 0; k < cfg.num_inference_timesteps; ++k)
+    steps.push_back(model->timestep_modulation(torch::full({B}, step_bucket(k), torch::dtype(torch::kLong).device(device)),
+                                               dtype));
+  return steps;
+}
+
 torch::Tensor ActionHeadImpl::get_action(const BackboneOutput& bb, const ActionInputs& in, const Embodiment& e,
-                                         const torch::Tensor& init_noise, c10::optional<at::Generator> gen) {
+                                         const torch::Tensor& init_noise, c10::optional<at::Generator> gen,
+                                         const std::vector<TimestepModulation>* steps) {
   torch::NoGradGuard ng;
   check_backbone(bb);
   torch::Tensor vl, state_features;
@@ -424,9 +440,11 @@ torch::Tensor ActionHeadImpl::get_action(const BackboneOutput& bb, const ActionI
   auto kv = model->cross_kv(vl);  // cross-attention K/V reused by every step
   const int64_t N = cfg.num_inference_timesteps;
   const double dt = 1.0 / double(N);
+  GROOT_CHECK(!steps || (int64_t(steps->size()) == N && (*steps)[0].out.size(0) == B),
+              "action head: timestep modulations for ", steps ? steps->size() : 0, " steps / batch ",
+              steps && !steps->empty() ? (*steps)[0].out.size(0) : 0, ", expected ", N, " / ", B);
   for (int64_t k = 0; k < N; ++k) {
-    const double t_cont = double(k) / double(N);
-    const int64_t tau_k = int64_t(t_cont * double(cfg.num_timestep_buckets));
+    const int64_t tau_k = step_bucket(k);
     auto tau = torch::full({B}, tau_k, torch::dtype(torch::kLong).device(vl.device()));
     torch::Tensor v;
     {
@@ -445,7 +463,7 @@ torch::Tensor ActionHeadImpl::get_action(const BackboneOutput& bb, const ActionI
         };
       }
       TraceScope sc(step);
-      v = velocity(x, tau, state_features, vl, bb, e, &kv);
+      v = velocity(x, tau, state_features, vl, bb, e, &kv, steps ? &(*steps)[size_t(k)] : nullptr);
       ah_trace("velocity", v);
     }
     x = x + dt * v;

@@ -143,8 +143,14 @@ struct ActionHeadImpl : torch::nn::Module {
                            c10::optional<at::Generator> gen = c10::nullopt);
   // The same with the embodiment resolved beforehand (Embodiment::from_ids on the host when the inputs
   // are built): nothing in the call reads device memory on the host, so it can be captured in a CUDA graph.
+  // steps: step_modulations(B, ...) to reuse the timestep-only DiT work across calls (nullptr = compute).
   torch::Tensor get_action(const BackboneOutput& bb, const ActionInputs& in, const Embodiment& e,
-                           const torch::Tensor& init_noise, c10::optional<at::Generator> gen = c10::nullopt);
+                           const torch::Tensor& init_noise, c10::optional<at::Generator> gen = c10::nullopt,
+                           const std::vector<TimestepModulation>* steps = nullptr);
+  // Timestep bucket of denoising step k: int(k / num_inference_timesteps * num_timestep_buckets).
+  int64_t step_bucket(int64_t k) const;
+  // DiT timestep modulation of every denoising step for batch B (DiTImpl::timestep_modulation).
+  std::vector<TimestepModulation> step_modulations(int64_t B, torch::Device device, torch::ScalarType dtype);
 
   // Applies tune_projector / tune_diffusion_model / tune_vlln to requires_grad (as upstream).
   void set_trainable(bool tune_projector, bool tune_diffusion_model, bool tune_vlln);
@@ -154,7 +160,7 @@ struct ActionHeadImpl : torch::nn::Module {
   // Velocity for x [B,H,A] at integer bucket tau [B]: cat[state_features, enc(x,tau)+pos] -> DiT -> decoder.
   torch::Tensor velocity(const torch::Tensor& x, const torch::Tensor& tau, const torch::Tensor& state_features,
                          const torch::Tensor& vl, const BackboneOutput& bb, const Embodiment& e,
-                         const std::vector<CrossKV>* kv);
+                         const std::vector<CrossKV>* kv, const TimestepModulation* mod = nullptr);
 
   ActionHeadConfig cfg;
   DiT model{nullptr};

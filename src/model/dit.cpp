@@ -58,7 +58,10 @@ AdaLayerNormImpl::AdaLayerNormImpl(int64_t dim_, double eps_, const torch::Tenso
 }
 
 torch::Tensor AdaLayerNormImpl::forward(const torch::Tensor& x, const torch::Tensor& temb) {
-  auto e = linear(torch::silu(temb));  // [B, 2D]
+  return modulate(x, linear(torch::silu(temb)));  // e: [B, 2D]
+}
+
+torch::Tensor AdaLayerNormImpl::modulate(const torch::Tensor& x, const torch::Tensor& e) {
   auto parts = e.chunk(2, 1);
   auto scale = parts[0].unsqueeze(1), shift = parts[1].unsqueeze(1);  // [B,1,D]
   return torch::layer_norm(x, {dim}, {}, {}, eps) * (1 + scale) + shift;
@@ -136,10 +139,10 @@ BasicTransformerBlockImpl::BasicTransformerBlockImpl(const DiTConfig& cfg, bool 
 
 torch::Tensor BasicTransformerBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& temb,
                                                  const torch::Tensor& ctx, const torch::Tensor& key_mask,
-                                                 const CrossKV* kv) {
+                                                 const CrossKV* kv, const torch::Tensor& ada) {
   const bool tr = ah_tracing();
   const std::string p = tr ? "dit/block" + std::to_string(index) + "_" : std::string();
-  auto n = norm1(x, temb);  // [B,T,D]
+  auto n = ada.defined() ? norm1->modulate(x, ada) : norm1(x, temb);  // [B,T,D]
   if (tr) ah_trace(p + "norm1_out", n);
   torch::Tensor a;
   if (cross) {
@@ -252,6 +255,15 @@ DiTImpl::DiTImpl(const DiTConfig& c, const torch::TensorOptions& opt) : cfg(c) {
   proj_out_2 = register_module("proj_out_2", groot::Linear(D, cfg.output_dim, true, opt));
 }
 
+TimestepModulation DiTImpl::timestep_modulation(const torch::Tensor& tau, torch::ScalarType dtype) {
+  // The same operations as forward() on the same tau: identical values.
+  auto temb = timestep_encoder(tau, dtype);  // [B, D]
+  TimestepModulation m;
+  for (auto& blk : blocks) m.blocks.push_back(blk->norm1->linear(torch::silu(temb)));
+  m.out = proj_out_1(torch::silu(temb));
+  return m;
+}
+
 std::vector<CrossKV> DiTImpl::cross_kv(const torch::Tensor& vl) {
   std::vector<CrossKV> kv(blocks.size());
   auto src = vl.contiguous();
@@ -262,7 +274,8 @@ std::vector<CrossKV> DiTImpl::cross_kv(const torch::Tensor& vl) {
 
 torch::Tensor DiTImpl::forward(const torch::Tensor& hidden_in, const torch::Tensor& vl_in,
                                const torch::Tensor& tau, const torch::Tensor& image_mask,
-                               const torch::Tensor& attention_mask, const std::vector<CrossKV>* kv) {
+                               const torch::Tensor& attention_mask, const std::vector<CrossKV>* kv,
+                               const TimestepModulation* mod) {
   GROOT_CHECK(hidden_in.dim() == 3 && hidden_in.size(2) == cfg.inner_dim(), "DiT: hidden_states must be [B,T,",
               cfg.inner_dim(), "], got ", hidden_in.sizes());
   GROOT_CHECK(vl_in.dim() == 3 && vl_in.size(2) == cfg.cross_attention_dim,
@@ -273,16 +286,22 @@ torch::Tensor DiTImpl::forward(const torch::Tensor& hidden_in, const torch::Tens
               vl_in.size(1), "]");
   GROOT_CHECK(!kv || kv->size() == blocks.size(), "DiT: K/V cache has ", kv ? kv->size() : 0, " entries, expected ",
               blocks.size());
+  GROOT_CHECK(!mod || mod->blocks.size() == blocks.size(), "DiT: timestep modulation has ",
+              mod ? mod->blocks.size() : 0, " blocks, expected ", blocks.size());
   ah_trace("dit/in_hidden_states", hidden_in);
   ah_trace("dit/in_timestep", tau);
-  auto temb = timestep_encoder(tau, hidden_in.scalar_type());  // [B, D] in the activation dtype
-  ah_trace("dit/temb", temb);
+  torch::Tensor temb;  // [B, D] in the activation dtype; not needed with precomputed modulation
+  if (!mod) {
+    temb = timestep_encoder(tau, hidden_in.scalar_type());
+    ah_trace("dit/temb", temb);
+  }
   auto hidden = hidden_in.contiguous();
   auto vl = vl_in.to(hidden_in.scalar_type()).contiguous();
   auto img = image_mask.to(torch::kBool), att = attention_mask.to(torch::kBool);
   auto image_attn = img.logical_and(att);                  // image tokens only
   auto text_attn = img.logical_not().logical_and(att);     // everything else that is not padding
   const bool ckpt = gradient_checkpointing && is_training() && torch::GradMode::is_enabled();
+  GROOT_CHECK(!(ckpt && mod), "DiT: precomputed timestep modulation is for inference, not checkpointed training");
 
   for (size_t i = 0; i < blocks.size(); ++i) {
     auto& blk = blocks[i];
@@ -302,12 +321,12 @@ torch::Tensor DiTImpl::forward(const torch::Tensor& hidden_in, const torch::Tens
       for (auto& p : blk->parameters()) in.push_back(p);
       hidden = BlockCheckpoint::apply(blk.get(), bkv, at::TensorList(in))[0];
     } else {
-      hidden = blk->forward(hidden, temb, ctx, mask, bkv);
+      hidden = blk->forward(hidden, temb, ctx, mask, bkv, mod ? mod->blocks[i] : torch::Tensor());
     }
   }
-  auto mod = proj_out_1(torch::silu(temb));  // [B, 2D]
-  ah_trace("dit/proj_out_1", mod);
-  auto parts = mod.chunk(2, 1);
+  auto e_out = mod ? mod->out : proj_out_1(torch::silu(temb));  // [B, 2D]
+  ah_trace("dit/proj_out_1", e_out);
+  auto parts = e_out.chunk(2, 1);
   auto shift = parts[0].unsqueeze(1), scale = parts[1].unsqueeze(1);
   auto n = torch::layer_norm(hidden, {cfg.inner_dim()}, {}, {}, 1e-6);
   ah_trace("dit/norm_out", n);

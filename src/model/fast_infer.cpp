@@ -21,12 +21,12 @@ namespace {
 // The call both paths run: backbone (ids already checked on the host) + action head with the
 // embodiment resolved on the host. Reads no device memory on the host.
 torch::Tensor run_call(Gr00tN1d6Impl& m, const groot::BackboneInput& bin, const torch::Tensor& state,
-                       const Embodiment& e, const torch::Tensor& noise) {
+                       const Embodiment& e, const torch::Tensor& noise, const std::vector<TimestepModulation>* steps) {
   auto bo = m.backbone->forward(bin);
   ActionInputs ain;
   ain.state = state;
   ain.embodiment_id = e.ids;
-  return m.action_head->get_action(bo, ain, e, noise);
+  return m.action_head->get_action(bo, ain, e, noise, c10::nullopt, steps);
 }
 
 }  // namespace
@@ -139,6 +139,13 @@ torch::Tensor FastInference::get_action(const groot::BackboneInput& bin_in, cons
                       torch::TensorOptions().device(device).dtype(m.action_head->activation_dtype()));
   }
 
+  // Timestep-only DiT work of the fixed denoising buckets, once per (batch, dtype); the tensors stay
+  // alive as long as this object (graphs read them by address).
+  const auto ah_dtype = m.action_head->activation_dtype();
+  auto& steps_ref = step_mods_[std::to_string(B) + c10::toString(ah_dtype)];
+  if (steps_ref.empty()) steps_ref = m.action_head->step_modulations(B, device, ah_dtype);
+  const std::vector<TimestepModulation>* steps = &steps_ref;
+
 #if GROOT_HAVE_CUDA_GRAPHS
   auto& G = *graphs_;
   const bool graphable = opt_.cuda_graphs && device.is_cuda() && !G.disabled && !m.is_training() &&
@@ -175,11 +182,11 @@ torch::Tensor FastInference::get_action(const groot::BackboneInput& bin_in, cons
       try {
         c10::cuda::CUDAStreamGuard sg(side);
         // Warm-up outside capture: library handles, kernel choices and allocator blocks.
-        for (int i = 0; i < 2; ++i) run_call(m, en->bin, en->state, en->e, en->noise);
+        for (int i = 0; i < 2; ++i) run_call(m, en->bin, en->state, en->e, en->noise, steps);
         side.synchronize();
         en->graph.capture_begin();
         try {
-          en->out = run_call(m, en->bin, en->state, en->e, en->noise);
+          en->out = run_call(m, en->bin, en->state, en->e, en->noise, steps);
         } catch (...) {
           abort_capture(side.stream());
           throw;
@@ -216,7 +223,7 @@ torch::Tensor FastInference::get_action(const groot::BackboneInput& bin_in, cons
     stats_.graph_status = std::string("CUDA graphs not compiled in (LibTorch ") + torch_version_string() + ")";
 #endif
   ++stats_.eager_calls;
-  return run_call(m, bin, ain.state, e, noise);
+  return run_call(m, bin, ain.state, e, noise, steps);
 }
 
 }  // namespace groot::model

@@ -188,3 +188,31 @@ TEST(FastInferCuda, Bf16WithinGoldenToleranceAndEqualsReference) {
               vs_ref.max_abs, vs_golden.max_abs, ref_vs_golden.max_abs,
               fast.stats().graph_replays > 0 ? "replayed" : fast.stats().graph_status.c_str());
 }
+
+TEST(FastInfer, PrecomputedTimestepModulationEqualsForward) {
+  // A random tiny DiT, batch 2, every bucket of the 4 steps: forward with the precomputed
+  // modulation must give exactly the values of forward computing it from tau.
+  torch::NoGradGuard ng;
+  torch::manual_seed(3);
+  auto cfg = ActionHeadConfig::from_config(golden().cfg);
+  ActionHead head(cfg);
+  init_random_(*head, 7);
+  head->eval();
+  const int64_t B = 2, T = 51, S = 9;
+  auto hidden = torch::randn({B, T, cfg.dit.inner_dim()});
+  auto vl = torch::randn({B, S, cfg.backbone_embedding_dim});
+  auto img = torch::zeros({B, S}, torch::kBool);
+  img.slice(1, 2, 6).fill_(true);
+  auto att = torch::ones({B, S}, torch::kBool);
+  att[1][0] = false;
+  auto steps = head->step_modulations(B, torch::kCPU, torch::kFloat32);
+  ASSERT_EQ(int64_t(steps.size()), cfg.num_inference_timesteps);
+  for (int64_t k = 0; k < cfg.num_inference_timesteps; ++k) {
+    auto tau = torch::full({B}, head->step_bucket(k), torch::kLong);
+    auto want = head->model->forward(hidden, vl, tau, img, att);
+    auto got = head->model->forward(hidden, vl, tau, img, att, nullptr, &steps[size_t(k)]);
+    EXPECT_TRUE(torch::equal(got, want)) << "step " << k << ": " << (got - want).abs().max().item<double>();
+  }
+  EXPECT_EQ(head->step_bucket(0), 0);
+  EXPECT_EQ(head->step_bucket(3), 750);
+}
