@@ -217,9 +217,6 @@ const std::vector<Flag>& flags() {
     v.push_back(mk("seed", Kind::kInt, "random seed (noise, t, data order)", integer(&C::seed, "seed", 0)));
     v.push_back(mk("logging_steps", Kind::kInt, "log every N optimizer steps", integer(&C::logging_steps, "logging_steps", 1)));
     v.push_back(mk("device", Kind::kString, "auto, cpu, cuda, cuda:N", str(&C::device)));
-    v.push_back(mk("micro_batch_size", Kind::kInt,
-                   "samples per forward pass (0 = the per-device batch); the optimizer step is unchanged",
-                   integer(&C::micro_batch_size, "micro_batch_size", 0)));
     return v;
   }();
   return f;
@@ -264,7 +261,6 @@ nlohmann::json FinetuneConfig::to_json() const {
   j["seed"] = seed;
   j["logging_steps"] = logging_steps;
   j["device"] = device;
-  j["micro_batch_size"] = micro_batch_size;
   return j;
 }
 
@@ -340,9 +336,6 @@ FinetuneConfig parse_finetune_args(const std::vector<std::string>& args, bool* h
   GROOT_CHECK(c.num_gpus == 1, "--num-gpus ", c.num_gpus, ": groot finetune trains on one GPU (use --num-gpus 1)");
   GROOT_CHECK(!c.use_wandb, "--use-wandb: Weights & Biases is not available in groot; metrics go to "
               "OUTPUT/runs (TensorBoard) and OUTPUT/train.log");
-  if (c.micro_batch_size > 0)
-    GROOT_CHECK(c.per_device_batch() % c.micro_batch_size == 0, "--micro-batch-size ", c.micro_batch_size,
-                " must divide the per-device batch ", c.per_device_batch());
   return c;
 }
 

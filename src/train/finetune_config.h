@@ -58,7 +58,6 @@ struct FinetuneConfig {
   // --- not exposed upstream (TrainingConfig defaults), settable here ---
   int64_t logging_steps = 10;
   std::string device = "auto";       // auto | cpu | cuda | cuda:N
-  int64_t micro_batch_size = 0;      // 0 = per-device batch (global_batch_size / num_gpus)
 
   // Per-device batch of one micro-step (upstream: global_batch_size / num_gpus).
   int64_t per_device_batch() const;

@@ -65,8 +65,8 @@ bool is_oom(const std::exception& e) {
   std::string first = e.what();
   first = first.substr(0, first.find('\n'));
   fail("the GPU ran out of memory (", first, ").\nTo use less memory: --optim adamw_8bit (8-bit optimizer "
-       "states), --gradient-checkpointing (recompute activations), a smaller --micro-batch-size (same optimizer "
-       "step) or --global-batch-size with a larger --gradient-accumulation-steps, --no-tune-llm / --no-tune-visual; "
+       "states), --gradient-checkpointing (recompute activations), a smaller --global-batch-size with a larger "
+       "--gradient-accumulation-steps (same effective batch), --no-tune-llm / --no-tune-visual; "
        "PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True reduces fragmentation.");
 }
 
