@@ -259,23 +259,30 @@ TEST(ServeProtocol, PolicyExceptionsBecomeErrorReplies) {
 // a decodable reply, and the get_action seeds (numpy-written .npy, C and Fortran order) must work.
 TEST(ServeProtocol, FuzzCorpusAndNumpyWrittenRequests) {
   namespace fs = std::filesystem;
-  serve::Handlers h = double_handlers();
+  // The fuzz target's modes (low bits of the last byte): 1 = flat keys, 2 = token "tok" required.
+  serve::Handlers nested = double_handlers(), flat = double_handlers();
+  flat.spec.flat_keys = true;
+  serve::HandleOptions open, tokened;
+  tokened.api_token = "tok";
   fs::path dir = fs::path(GROOT_SOURCE_DIR) / "tests/fuzz/corpus/serve";
   int n = 0, actions = 0;
   for (const auto& e : fs::directory_iterator(dir)) {
     std::ifstream f(e.path(), std::ios::binary);
     std::string req((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    Reply r = call(req, h);
+    uint8_t mode = req.empty() ? 0 : uint8_t(req.back());
+    Reply r = call(req, (mode & 1) ? flat : nested, (mode & 2) ? tokened : open);
     ++n;
     if (e.path().filename().string().rfind("get_action", 0) == 0) {
       ASSERT_EQ(r.v.type, wire::Value::Type::kArray) << e.path() << ": " << error_text(r);
-      wire::NdArray a = wire::decode_ndarray(*r.v.items[0].find("arm"), "arm");
+      const wire::Value* arm = r.v.items[0].find((mode & 1) ? "action.arm" : "arm");
+      ASSERT_NE(arm, nullptr) << e.path();
+      wire::NdArray a = wire::decode_ndarray(*arm, "arm");
       EXPECT_EQ(a.shape[1], 4);
       ++actions;
     }
   }
-  EXPECT_GE(n, 8);
-  EXPECT_GE(actions, 3);
+  EXPECT_GE(n, 9);
+  EXPECT_GE(actions, 4);
 }
 
 // Upstream's Gr00tSimPolicyWrapper layout (run_gr00t_server.py --use-sim-policy-wrapper).
