@@ -51,6 +51,9 @@ for s in "$@"; do case $s in
   serve3b) memstep bench_serve_3b $G bench serve /tmp/ft/checkpoint-20 --device cuda --batches 1,8 --iterations 50 --height 240 --width 320 ;;
   tests_quick) step model_tests_quick $B/groot_model_tests --gtest_brief=1 '--gtest_filter=Policy*:FastInfer*:Trainer*:Optim*:ActionHead*:Backbone*:Attention*' ;;
   infer) step bench_infer $G bench infer --device cuda --dtype bf16 --batch 1 8 --views 2 --iters 100 --warmup 10 --staged-iters 20 ;;
+  bench_train) memstep bench_model_train_b2 $B/bench_model --train --train-batch 2 --device cuda --dtype bf16 --iters 8
+               memstep bench_model_train_b2_recompute $B/bench_model --train --train-batch 2 --device cuda --dtype bf16 --iters 8 --recompute
+               memstep bench_model_train_b32 $B/bench_model --train --train-batch 32 --device cuda --dtype bf16 --iters 5 ;;
   infer_full) step infer_checks bash tools/gpu_infer_checks.sh "$LOG" ;;
   *) echo "=== unknown step $s" >> "$LOG" ;;
 esac; done
