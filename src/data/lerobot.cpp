@@ -406,8 +406,8 @@ const Episode* Dataset::find_episode(int64_t episode_index) const {
 const ModalityMeta& Dataset::require_modality() const {
   if (!modality)
     fail((root / "meta/modality.json").string(),
-         ": missing; GR00T datasets need it to split observation.state / action into groups (see "
-         "docs: formats_reference.md §2.1)");
+         ": missing; GR00T datasets need it to split observation.state / action into groups: run `groot "
+         "modality-init ", root.string(), "` to derive one from meta/info.json, then edit it (formats_reference.md §2.1)");
   return *modality;
 }
 

@@ -398,7 +398,8 @@ ValidateReport validate_dataset(const fs::path& root, const ValidateOptions& opt
       sink.error(
           "modality", mod_f,
           "missing: GR00T needs it to split observation.state / action into groups (state/action start/end, "
-          "video original_key, annotation)");
+          "video original_key, annotation); run `groot modality-init " + ds.root.string() +
+              "` to derive one from meta/info.json, then edit it");
   } catch (const Error& e) {
     sink.error("modality", "", e.what());
   }
