@@ -30,6 +30,9 @@ int run(int argc, char** argv) {
   app.add_flag("--skip-invalid", o.skip_invalid, "skip bad demos (reported) instead of failing");
   app.add_flag("--overwrite", o.overwrite, "replace an existing output folder (only once the new one is complete)");
   app.add_flag("-q,--quiet", o.quiet, "no progress output");
+  app.add_flag("--frames-to-cache", o.frames_to_cache,
+               "write camera frames into the training frame cache (DATASET/.groot_frames) instead of mp4 files "
+               "(for machines without FFmpeg)");
   app.callback([&] { cli::check_crf(o.crf, o.codec); });
   app.footer(
       "Examples:\n"

@@ -1,5 +1,7 @@
 #include "data/convert.h"
 
+#include "data/frame_cache.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -467,11 +469,32 @@ EpisodeOut run_episode(const Ctx& cx, const Plan& p) {
     eo.gop = cx.opt->gop;
     eo.threads = 1;
     std::string path = (cx.root / video_rel(p.episode, cam.name)).string();
-    video::Encoder enc(path, int(W), int(H), eo);
     ImageStats is(T, H, W);
     const int64_t block = std::clamp<int64_t>(d.preferred_rows(16), 4, 64);
     const size_t fb = size_t(H * W * 3);
     std::vector<uint8_t> buf(fb * size_t(block));
+    if (cx.opt->frames_to_cache) {  // no mp4: frames straight into the dataset's frame cache
+      data::FrameSource src;
+      src.rel_path = video_rel(p.episode, cam.name);
+      int64_t t = 0, base = 0, have = 0;
+      data::write_frame_file(data::frame_file_path(cx.root / ".groot_frames", video_key(cam.name), p.episode), src, int(W),
+                       int(H), T, [&](uint8_t* dst) {
+                         if (t == base + have) {
+                           base = t;
+                           have = std::min(block, T - t);
+                           d.read_rows(t, have, buf.data());
+                         }
+                         const uint8_t* fr = buf.data() + fb * size_t(t - base);
+                         std::memcpy(dst, fr, fb);
+                         is.add(t, fr, H, W);
+                         ++t;
+                       });
+      out.bytes += int64_t(fb) * T;
+      cx.prog->add(0, c == 0 ? T : 0, int64_t(fb) * T);
+      stats[video_key(cam.name)] = is.json();
+      continue;
+    }
+    video::Encoder enc(path, int(W), int(H), eo);
     for (int64_t t0 = 0; t0 < T; t0 += block) {
       if (cx.stop->load()) return out;
       throw_if_interrupted();
@@ -522,13 +545,13 @@ Result run(const Options& opt) {
   GROOT_CHECK(!opt.output.empty(), "convert: --output is required");
   GROOT_CHECK(opt.codec == "h264" || opt.codec == "av1", "convert: --codec must be h264 or av1, got '", opt.codec, "'");
   Mapping m = opt.mapping_path.empty() ? default_mapping() : load_mapping(opt.mapping_path);
-  if (!m.video.empty() && !video::available()) {
+  if (!m.video.empty() && !video::available() && !opt.frames_to_cache) {
     std::string cams;
     for (auto& c : m.video) cams += (cams.empty() ? "" : ", ") + c.name;
     fail("video encoding is not available in this groot (FFmpeg: ", video::backend_description(),
          "), so it cannot encode the cameras of mapping ", m.source, " (", cams,
-         "); rebuild with the FFmpeg development packages (see scripts/setup.sh) or use a mapping without a "
-         "'video' section");
+         "); rebuild with the FFmpeg development packages (see scripts/setup.sh), use a mapping without a "
+         "'video' section, or pass --frames-to-cache (frames go to the training frame cache, no mp4)");
   }
   const int max_crf = video::max_crf(opt.codec);
   GROOT_CHECK(opt.crf >= 0 && opt.crf <= max_crf, "convert: --crf must be in [0, ", max_crf, "] for ", opt.codec,
@@ -686,7 +709,15 @@ Result run(const Options& opt) {
   feats["action"] = {{"dtype", "float32"}, {"shape", {lay.action_dim}}, {"names", action_names}};
   for (size_t c = 0; c < m.video.size(); ++c) {
     const auto& cam = m.video[c];
-    video::Info vi = video::probe((root / video_rel(0, cam.name)).string());
+    video::Info vi;
+    if (opt.frames_to_cache) {  // no mp4: what the encoder would have written (h264, yuv420p)
+      vi.height = int(lay.cams[c].H);
+      vi.width = int(lay.cams[c].W);
+      vi.codec = opt.codec;
+      vi.pix_fmt = "yuv420p";
+    } else {
+      vi = video::probe((root / video_rel(0, cam.name)).string());
+    }
     ojson vinfo;
     vinfo["video.height"] = vi.height;
     vinfo["video.width"] = vi.width;

@@ -42,6 +42,9 @@ struct Options {
   bool skip_invalid = false;
   bool overwrite = false;
   bool quiet = false;
+  // Cameras: write the frames into <output>/.groot_frames (data/frame_cache.h) instead of mp4 files
+  // (machines without FFmpeg; training reads the cache, `groot validate` warns about the missing videos).
+  bool frames_to_cache = false;
 };
 
 struct Skipped {

@@ -13,6 +13,8 @@
 #include <thread>
 
 #include "data/convert.h"
+#include "data/frame_cache.h"
+#include "data/lerobot.h"
 #include "data/hdf5.h"
 #include "data/parquet.h"
 #include "data/synth.h"
@@ -475,4 +477,33 @@ TEST(ConvertLib, Av1OnRequest) {
   EXPECT_EQ(vi.codec, "av1");
   EXPECT_EQ(vi.num_frames, 12);
   EXPECT_EQ(vi.pix_fmt, "yuv420p");
+}
+
+// --frames-to-cache: camera frames go into the dataset's frame cache (no mp4, no FFmpeg needed) and the
+// training reader gets exactly the HDF5 frames.
+TEST(ConvertLib, FramesToCacheWritesTheFrameCache) {
+  TempDir tmp;
+  fs::path in = tmp / "in.hdf5";
+  {
+    h5::File f = h5::File::create(in.string());
+    f.create_group("data");
+    write_demo(f, "demo_0", 5, 8, 12);
+    write_demo(f, "demo_1", 3, 8, 12);
+  }
+  auto o = opts(in, tmp / "ds");
+  o.frames_to_cache = true;
+  ASSERT_EQ(convert_err(o), "");
+  for (auto& p : fs::recursive_directory_iterator(tmp / "ds")) EXPECT_NE(p.path().extension(), ".mp4") << p.path();
+  groot::data::Dataset ds = groot::data::open_dataset(tmp / "ds");
+  groot::data::FrameCache cache(ds, {"observation.images.wrist", "observation.images.table"}, {});
+  // write_demo fills every camera with byte i * 7 of the [T, H, W, 3] block.
+  for (size_t e = 0; e < 2; ++e) {
+    const auto& f = cache.file(1, e);
+    ASSERT_EQ(f.frames(), e == 0 ? 5 : 3);
+    ASSERT_EQ(f.width(), 12);
+    ASSERT_EQ(f.height(), 8);
+    for (int64_t t = 0; t < f.frames(); ++t)
+      for (size_t k = 0; k < f.frame_bytes(); ++k)
+        ASSERT_EQ(f.frame(t)[k], uint8_t((size_t(t) * f.frame_bytes() + k) * 7)) << e << " " << t << " " << k;
+  }
 }
