@@ -1,6 +1,7 @@
 // groot cache DATASET: decode every camera video into the frame cache (data/frame_cache.h).
 #include <cstdio>
 
+#include "cli/flags.h"
 #include "cli/verb.h"
 #include "data/frame_cache.h"
 #include "data/lerobot.h"
@@ -22,7 +23,7 @@ int run(int argc, char** argv) {
   app.add_option("--modality-config", config_path,
                  "cache only this config's cameras (.py/.yaml/.json) [default: the cameras of meta/modality.json]");
   app.add_option("--embodiment-tag", tag, "pick the registration of a .py config that registers several");
-  app.add_option("--threads", threads, "decode threads [default: all cores]");
+  app.add_option("--threads", threads, "decode threads [default: all cores]")->check(groot::cli::at_least(0));
   app.add_flag("--check", check, "only report which files are missing or stale (exit 1 if any)");
   app.add_flag("-q,--quiet", quiet, "no progress lines");
   app.footer(
