@@ -11,7 +11,7 @@
 #include <string>
 #include <thread>
 
-#include "model/image_transforms.h"
+#include "processor/image_transforms.h"
 
 using namespace groot::img;
 using Clock = std::chrono::steady_clock;

@@ -11,8 +11,8 @@
 #include <thread>
 
 #include "model/device.h"
-#include "model/image_transforms.h"
 #include "model/image_transforms_torch.h"
+#include "processor/image_transforms.h"
 #include "util/error.h"
 
 using namespace groot;

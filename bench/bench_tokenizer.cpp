@@ -15,8 +15,8 @@
 #include <random>
 #include <string>
 
-#include "model/prompt.h"
-#include "model/tokenizer.h"
+#include "processor/prompt.h"
+#include "processor/tokenizer.h"
 #include "util/error.h"
 #include "util/fs.h"
 

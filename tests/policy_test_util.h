@@ -15,48 +15,13 @@
 #include "convert_test_util.h"
 #include "data/modality_config.h"
 #include "model/config.h"
-#include "model/processor_files.h"
-#include "model/safetensors.h"
+#include "processor/processor_files.h"
+#include "data/safetensors.h"
 #include "test_util.h"
 
 namespace groot::test {
 
 inline std::string tiny_golden_dir() { return golden_root() + "/tiny_v1"; }
-
-// data::ModalityConfig (the modality-config file a user writes) -> the processor's per-tag config.
-inline proc::EmbodimentModalities to_processor_modalities(const data::ModalityConfig& c) {
-  proc::EmbodimentModalities em;
-  auto group = [&](const char* name, const data::ModalityGroup& g) {
-    if (!g.present) return;
-    proc::ModalityConfig m;
-    m.delta_indices = g.delta_indices;
-    m.modality_keys = g.modality_keys;
-    if (std::string(name) == "state") {
-      m.sin_cos_embedding_keys = g.sin_cos_embedding_keys;
-      m.mean_std_embedding_keys = g.mean_std_embedding_keys;
-    }
-    if (std::string(name) == "action") {
-      m.mean_std_embedding_keys = g.mean_std_embedding_keys;
-      std::vector<proc::ActionConfig> acs;
-      for (const auto& k : g.modality_keys) {
-        const data::ActionConfig a = c.action_config(k);
-        proc::ActionConfig p;
-        p.rep = proc::parse_action_rep(data::to_string(a.rep));
-        p.type = proc::parse_action_type(data::to_string(a.type));
-        p.format = proc::parse_action_format(data::to_string(a.format));
-        if (!a.state_key.empty()) p.state_key = a.state_key;
-        acs.push_back(p);
-      }
-      m.action_configs = acs;
-    }
-    em.modalities.emplace_back(name, std::move(m));
-  };
-  group("video", c.video);
-  group("state", c.state);
-  group("action", c.action);
-  group("language", c.language);
-  return em;
-}
 
 // Builds `dir` (created) as a checkpoint of the tiny golden model for `dataset`'s embodiment.
 // modality_config: a .yaml/.json file, or "" for the default derived from meta/modality.json.
@@ -77,7 +42,7 @@ inline void make_tiny_checkpoint(const std::filesystem::path& dir, const std::fi
   data::ModalityConfig mc = modality_config.empty() ? data::default_modality_config(ds.require_modality())
                                                     : data::load_modality_config(modality_config);
   procfiles::ProcessorFiles pf;
-  pf.config.modality_configs.emplace_back(tag, to_processor_modalities(mc));
+  pf.config.modality_configs.emplace_back(tag, mc);
   pf.statistics.emplace_back(tag, procfiles::embodiment_stats_from_dataset_meta((dataset / "meta").string()));
   procfiles::save_processor_files(dir.string(), pf);
 }

@@ -7,6 +7,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <set>
 #include <stdexcept>
 #include <zstd.h>
 
@@ -71,5 +73,30 @@ CmdResult run_cmd(const std::string& cmd) {
 }
 
 CmdResult run_groot(const std::string& args) { return run_cmd(groot_binary() + " " + args); }
+
+std::vector<std::string> mapped_libraries() {
+  std::ifstream maps("/proc/self/maps");
+  std::set<std::string> seen;
+  std::vector<std::string> out;
+  std::string line;
+  while (std::getline(maps, line)) {
+    const size_t slash = line.find('/');
+    if (slash == std::string::npos) continue;
+    const std::string path = line.substr(slash);
+    const std::string name = path.substr(path.rfind('/') + 1);
+    if (name.find(".so") == std::string::npos || !seen.insert(path).second) continue;
+    out.push_back(path);
+  }
+  return out;
+}
+
+std::vector<std::string> mapped_libtorch() {
+  std::vector<std::string> out;
+  for (const std::string& path : mapped_libraries()) {
+    const std::string name = path.substr(path.rfind('/') + 1);
+    if (name.rfind("libtorch", 0) == 0 || name.rfind("libc10", 0) == 0) out.push_back(path);
+  }
+  return out;
+}
 
 }  // namespace groot::test

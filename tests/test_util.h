@@ -2,6 +2,9 @@
 #pragma once
 #include <filesystem>
 #include <string>
+#include <vector>
+
+#include "util/error.h"
 
 namespace groot::test {
 
@@ -31,5 +34,21 @@ struct CmdResult {
 CmdResult run_cmd(const std::string& cmd);
 // Runs `groot <args>`.
 CmdResult run_groot(const std::string& args);
+
+// The message of the groot::Error that f() throws, or "<no groot::Error thrown>".
+template <typename F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const groot::Error& e) {
+    return e.what();
+  }
+  return "<no groot::Error thrown>";
+}
+
+// Shared objects mapped into this process (/proc/self/maps paths ending in .so or .so.N...).
+std::vector<std::string> mapped_libraries();
+// The mapped LibTorch libraries (libtorch*, libc10*): empty for the data and processor binaries.
+std::vector<std::string> mapped_libtorch();
 
 }  // namespace groot::test

@@ -3,7 +3,7 @@
 
 Usage: python3 tools/unicode_goldens.py [OUT]   (default tests/fixtures/tokenizer/unicode_cases.jsonl)
 Needs only the standard library plus the `regex` package (the engine the slow Qwen2Tokenizer uses).
-Run it with the same Python that generated src/model/unicode_tables.cpp (tools/gen_unicode_tables.py).
+Run it with the same Python that generated src/processor/unicode_tables.cpp (tools/gen_unicode_tables.py).
 
 Line 1: {"meta": {...}}; then one case per line:
   {"kind": "nfc", "in": s, "out": unicodedata.normalize("NFC", s)}

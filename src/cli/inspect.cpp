@@ -10,9 +10,9 @@
 
 #include "cli/flags.h"
 #include "cli/verb.h"
+#include "data/safetensors.h"
 #include "model/config.h"
 #include "model/eagle_backbone.h"
-#include "model/safetensors.h"
 #include "model/trainable.h"
 #include "model/weights.h"
 #include "train/checkpoint.h"

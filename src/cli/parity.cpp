@@ -4,9 +4,9 @@
 #include "cli/flags.h"
 #include "cli/verb.h"
 #include "model/device.h"
-#include "model/parity.h"
-#include "model/parity_preprocess.h"
-#include "train/trajectory_parity.h"
+#include "parity/parity.h"
+#include "parity/parity_preprocess.h"
+#include "parity/trajectory_parity.h"
 
 namespace {
 

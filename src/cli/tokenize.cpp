@@ -6,9 +6,9 @@
 
 #include "cli/flags.h"
 #include "cli/verb.h"
-#include "model/prompt.h"
-#include "model/tokenizer.h"
-#include "model/tokenizer_parity.h"
+#include "parity/tokenizer_parity.h"
+#include "processor/prompt.h"
+#include "processor/tokenizer.h"
 #include "util/error.h"
 
 namespace {

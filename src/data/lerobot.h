@@ -168,11 +168,14 @@ std::string format_path_template(const std::string& tmpl, int64_t episode_chunk,
 pq::Table read_episode_table(const Dataset& ds, int64_t episode_index,
                              const std::vector<std::string>& columns = {});
 
-// Row-major [rows][cols] matrix.
+// Row-major [rows][cols] matrix (the one row-matrix type: dataset columns, processor key values).
 template <typename T>
 struct MatrixT {
   int64_t rows = 0, cols = 0;
   std::vector<T> data;
+  MatrixT() = default;
+  MatrixT(int64_t r, int64_t c) : rows(r), cols(c), data(size_t(r * c), T(0)) {}  // zero-filled
+  T& at(int64_t r, int64_t c) { return data[r * cols + c]; }
   T* row(int64_t r) { return data.data() + r * cols; }
   const T* row(int64_t r) const { return data.data() + r * cols; }
   T at(int64_t r, int64_t c) const { return data[r * cols + c]; }

@@ -40,8 +40,84 @@ const char* to_string(ActionFormat f) {
   return "?";
 }
 
+const char* to_name(ActionRep r) {
+  switch (r) {
+    case ActionRep::kRelative:
+      return "RELATIVE";
+    case ActionRep::kDelta:
+      return "DELTA";
+    case ActionRep::kAbsolute:
+      return "ABSOLUTE";
+  }
+  return "?";
+}
+const char* to_name(ActionType t) {
+  return t == ActionType::kEef ? "EEF" : "NON_EEF";
+}
+const char* to_name(ActionFormat f) {
+  switch (f) {
+    case ActionFormat::kDefault:
+      return "DEFAULT";
+    case ActionFormat::kXyzRot6d:
+      return "XYZ_ROT6D";
+    case ActionFormat::kXyzRotvec:
+      return "XYZ_ROTVEC";
+  }
+  return "?";
+}
+
+namespace {
+std::string lower(std::string s) {
+  for (auto& c : s) c = char(std::tolower((unsigned char)c));
+  return s;
+}
+}  // namespace
+
+ActionRep parse_action_rep(const std::string& s) {
+  const std::string v = lower(s);
+  if (v == "relative") return ActionRep::kRelative;
+  if (v == "delta") return ActionRep::kDelta;
+  if (v == "absolute") return ActionRep::kAbsolute;
+  fail("unknown value \"", s, "\" (expected relative, delta, absolute)");
+}
+ActionType parse_action_type(const std::string& s) {
+  const std::string v = lower(s);
+  if (v == "eef") return ActionType::kEef;
+  if (v == "non_eef") return ActionType::kNonEef;
+  fail("unknown value \"", s, "\" (expected eef, non_eef)");
+}
+ActionFormat parse_action_format(const std::string& s) {
+  const std::string v = lower(s);
+  if (v == "default") return ActionFormat::kDefault;
+  if (v == "xyz+rot6d" || v == "xyz_rot6d") return ActionFormat::kXyzRot6d;
+  if (v == "xyz+rotvec" || v == "xyz_rotvec") return ActionFormat::kXyzRotvec;
+  fail("unknown value \"", s, "\" (expected default, xyz+rot6d, xyz+rotvec)");
+}
+
 bool ModalityGroup::has_key(const std::string& k) const {
   return std::find(modality_keys.begin(), modality_keys.end(), k) != modality_keys.end();
+}
+bool ModalityGroup::is_sin_cos(const std::string& k) const {
+  return std::find(sin_cos_embedding_keys.begin(), sin_cos_embedding_keys.end(), k) !=
+         sin_cos_embedding_keys.end();
+}
+bool ModalityGroup::is_mean_std(const std::string& k) const {
+  return std::find(mean_std_embedding_keys.begin(), mean_std_embedding_keys.end(), k) !=
+         mean_std_embedding_keys.end();
+}
+
+const ModalityGroup* ModalityConfig::group(const std::string& modality) const {
+  const ModalityGroup* g = modality == "video"      ? &video
+                           : modality == "state"    ? &state
+                           : modality == "action"   ? &action
+                           : modality == "language" ? &language
+                                                    : nullptr;
+  return g && g->present ? g : nullptr;
+}
+const ModalityGroup& ModalityConfig::at(const std::string& modality) const {
+  const ModalityGroup* g = group(modality);
+  if (!g) fail("modality config of embodiment '", embodiment_tag, "' has no '", modality, "' entry");
+  return *g;
 }
 
 int ModalityConfig::action_horizon() const {
@@ -72,11 +148,6 @@ const std::vector<std::string>& known_embodiment_tags() {
 }
 
 namespace {
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = char(std::tolower((unsigned char)c));
-  return s;
-}
 
 std::vector<std::string> string_list(const ojson& j, const std::string& where) {
   if (j.is_null()) return {};
@@ -148,40 +219,26 @@ ActionConfig parse_action_config(const ojson& j, const std::string& where) {
       continue;
     }
     if (!it->is_string()) fail(w, ": expected a string, got ", it->dump());
-    std::string v = lower(it->get<std::string>());
-    if (k == "rep") {
-      if (v == "relative")
-        a.rep = ActionRep::kRelative;
-      else if (v == "delta")
-        a.rep = ActionRep::kDelta;
-      else if (v == "absolute")
-        a.rep = ActionRep::kAbsolute;
-      else
-        fail(w, ": unknown value \"", it->get<std::string>(), "\" (expected relative, delta, absolute)");
-    } else if (k == "type") {
-      if (v == "eef")
-        a.type = ActionType::kEef;
-      else if (v == "non_eef")
-        a.type = ActionType::kNonEef;
-      else
-        fail(w, ": unknown value \"", it->get<std::string>(), "\" (expected eef, non_eef)");
-    } else if (k == "format") {
-      if (v == "default")
-        a.format = ActionFormat::kDefault;
-      else if (v == "xyz+rot6d" || v == "xyz_rot6d")
-        a.format = ActionFormat::kXyzRot6d;
-      else if (v == "xyz+rotvec" || v == "xyz_rotvec")
-        a.format = ActionFormat::kXyzRotvec;
-      else
-        fail(w, ": unknown value \"", it->get<std::string>(), "\" (expected default, xyz+rot6d, xyz+rotvec)");
-    } else {
+    if (k != "rep" && k != "type" && k != "format")
       fail(where, ": unknown field \"", k, "\" (expected rep, type, format, state_key)");
+    const std::string v = it->get<std::string>();
+    try {
+      if (k == "rep")
+        a.rep = parse_action_rep(v);
+      else if (k == "type")
+        a.type = parse_action_type(v);
+      else
+        a.format = parse_action_format(v);
+    } catch (const Error& e) {
+      fail(w, ": ", e.what());
     }
   }
   return a;
 }
 
-ModalityGroup parse_group(const ojson& j, const std::string& name, const std::string& where) {
+}  // namespace
+
+ModalityGroup parse_modality_group(const ojson& j, const std::string& name, const std::string& where) {
   if (!j.is_object())
     fail(where, ": expected an object with delta_indices and modality_keys, got ", j.dump(-1, ' ', false, ojson::error_handler_t::replace));
   ModalityGroup g;
@@ -216,6 +273,8 @@ ModalityGroup parse_group(const ojson& j, const std::string& name, const std::st
   if (!have_keys) fail(where, ": missing modality_keys");
   return g;
 }
+
+namespace {
 
 ojson yaml_node_to_json(const YAML::Node& n, const std::string& source) {
   switch (n.Type()) {
@@ -280,13 +339,13 @@ ModalityConfig parse_modality_config(const ojson& j, const std::string& source) 
       if (!it->is_string()) fail(where, ": expected a string, got ", it->dump());
       cfg.embodiment_tag = lower(it->get<std::string>());
     } else if (k == "video") {
-      cfg.video = parse_group(*it, k, where);
+      cfg.video = parse_modality_group(*it, k, where);
     } else if (k == "state") {
-      cfg.state = parse_group(*it, k, where);
+      cfg.state = parse_modality_group(*it, k, where);
     } else if (k == "action") {
-      cfg.action = parse_group(*it, k, where);
+      cfg.action = parse_modality_group(*it, k, where);
     } else if (k == "language") {
-      cfg.language = parse_group(*it, k, where);
+      cfg.language = parse_modality_group(*it, k, where);
     } else {
       fail(source, ": unknown top-level key \"", k,
            "\" (allowed: video, state, action, language, embodiment_tag)");

@@ -14,8 +14,10 @@
 //                               {rep: relative, type: non_eef, format: default, state_key: gripper}]}
 //   language: {delta_indices: [0], modality_keys: [annotation.human.task_description]}
 //
-// Enum values are accepted in either spelling: RELATIVE / relative, NON_EEF / non_eef,
-// XYZ_ROT6D / xyz+rot6d. Missing action_configs mean ABSOLUTE / NON_EEF / DEFAULT per key (as
+// This is the one modality-config type of groot: the processor (processor/state_action.h,
+// processor/processor_files.h) uses it too. Upstream spellings exist only at the file boundary:
+// enum values ("relative", "xyz+rot6d") in these files, enum names ("RELATIVE", "XYZ_ROT6D") in a
+// checkpoint's processor_config.json; either spelling is accepted on read. Missing action_configs mean ABSOLUTE / NON_EEF / DEFAULT per key (as
 // upstream Config.validate does). Unknown fields are errors (typos must not pass silently).
 //
 // default_modality_config() derives a config from meta/modality.json: every video [0], every
@@ -37,6 +39,14 @@ enum class ActionFormat { kDefault, kXyzRot6d, kXyzRotvec };
 const char* to_string(ActionRep r);     // "relative" / "delta" / "absolute"
 const char* to_string(ActionType t);    // "eef" / "non_eef"
 const char* to_string(ActionFormat f);  // "default" / "xyz+rot6d" / "xyz+rotvec"
+const char* to_name(ActionRep r);       // upstream enum names: "RELATIVE" / "DELTA" / "ABSOLUTE"
+const char* to_name(ActionType t);      // "EEF" / "NON_EEF"
+const char* to_name(ActionFormat f);    // "DEFAULT" / "XYZ_ROT6D" / "XYZ_ROTVEC"
+// Accept the enum name or value in any case ("RELATIVE", "relative", "xyz+rot6d", "XYZ_ROT6D");
+// unknown text throws groot::Error naming it.
+ActionRep parse_action_rep(const std::string& s);
+ActionType parse_action_type(const std::string& s);
+ActionFormat parse_action_format(const std::string& s);
 
 struct ActionConfig {
   ActionRep rep = ActionRep::kAbsolute;
@@ -45,6 +55,7 @@ struct ActionConfig {
   std::string state_key;  // "" = same name as the action key
 };
 
+// One modality (upstream's ModalityConfig dataclass). Empty lists stand for upstream's None.
 struct ModalityGroup {
   bool present = false;
   std::vector<int> delta_indices;
@@ -54,6 +65,8 @@ struct ModalityGroup {
   std::vector<ActionConfig> action_configs;  // action only; empty or one per modality key
 
   bool has_key(const std::string& k) const;
+  bool is_sin_cos(const std::string& k) const;   // listed in sin_cos_embedding_keys
+  bool is_mean_std(const std::string& k) const;  // listed in mean_std_embedding_keys
 };
 
 struct ModalityConfig {
@@ -67,6 +80,10 @@ struct ModalityConfig {
   ActionConfig action_config(const std::string& key) const;
   // Action keys whose rep is RELATIVE, sorted by name (the order N1.6 generates them in).
   std::vector<std::string> relative_action_keys() const;
+  // "video" / "state" / "action" / "language": the group, nullptr when absent (or unknown name).
+  const ModalityGroup* group(const std::string& modality) const;
+  // As group(), but throws groot::Error naming the embodiment tag when the modality is absent.
+  const ModalityGroup& at(const std::string& modality) const;
 };
 
 // Embodiment tags known to Isaac-GR00T N1.6 (gr00t/data/embodiment_tags.py), lower case.
@@ -74,6 +91,10 @@ const std::vector<std::string>& known_embodiment_tags();
 
 // Parses a config from JSON (already parsed). `source` names the file in errors.
 ModalityConfig parse_modality_config(const ojson& j, const std::string& source);
+// One modality group as upstream's ModalityConfig JSON object {delta_indices, modality_keys,
+// sin_cos_embedding_keys, mean_std_embedding_keys, action_configs}; `modality` is its name
+// (action_configs only in "action"), `where` prefixes error messages ("file: action").
+ModalityGroup parse_modality_group(const ojson& j, const std::string& modality, const std::string& where);
 // Loads a .json / .yaml / .yml file (JSON content is accepted under any extension) or a Python
 // config (.py, the declarative subset of modality_py.h; `embodiment_tag` picks a registration when
 // the file registers several, "" = the only one).

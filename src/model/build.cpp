@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "model/safetensors.h"
+#include "data/safetensors.h"
 #include "util/error.h"
 
 namespace groot {

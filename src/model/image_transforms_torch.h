@@ -24,7 +24,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "model/image_transforms.h"
+#include "processor/image_transforms.h"
 
 namespace groot::img {
 

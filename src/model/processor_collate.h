@@ -14,8 +14,8 @@
 
 #include <vector>
 
-#include "model/image_transforms.h"
-#include "model/state_action.h"
+#include "processor/image_transforms.h"
+#include "processor/state_action.h"
 
 namespace groot::proc {
 

@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "model/safetensors.h"
+#include "data/safetensors.h"
 #include "model/torch_compat.h"
 
 namespace groot::st {

@@ -15,8 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "data/safetensors.h"
 #include "model/config.h"
-#include "model/safetensors.h"
 #include "model/torch_compat.h"
 
 namespace groot {

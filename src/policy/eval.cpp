@@ -11,7 +11,7 @@
 #include <set>
 
 #include "data/lerobot.h"
-#include "model/image_transforms.h"
+#include "processor/image_transforms.h"
 #include "policy/plot_png.h"
 #include "policy/policy.h"
 #include "util/error.h"

@@ -12,15 +12,15 @@
 #include "model/build.h"
 #include "model/config.h"
 #include "model/device.h"
-#include "model/embodiment.h"
+#include "processor/embodiment.h"
 #include "model/gr00t_n1d6.h"
-#include "model/image_transforms.h"
+#include "processor/image_transforms.h"
 #include "model/image_transforms_torch.h"
 #include "model/processor_collate.h"
-#include "model/processor_files.h"
-#include "model/prompt.h"
-#include "model/state_action.h"
-#include "model/tokenizer.h"
+#include "processor/processor_files.h"
+#include "processor/prompt.h"
+#include "processor/state_action.h"
+#include "processor/tokenizer.h"
 #include "model/weights.h"
 #include "util/error.h"
 
@@ -102,9 +102,9 @@ std::string processor_dir(const std::string& dir) {
        "processor/* next to the model");
 }
 
-ModalityInfo modality_info(const proc::EmbodimentModalities& em, const std::string& modality) {
+ModalityInfo modality_info(const data::ModalityConfig& em, const std::string& modality) {
   ModalityInfo m;
-  if (const proc::ModalityConfig* c = em.find(modality)) {
+  if (const data::ModalityGroup* c = em.group(modality)) {
     m.delta_indices = c->delta_indices;
     m.keys = c->modality_keys;
   }
@@ -235,8 +235,8 @@ proc::KeyValues Policy::Impl::sample_state(const ArrayMap& state, int64_t b) con
     const Array& a = it->second;
     GROOT_CHECK(a.shape.size() == 3 && b < a.shape[0], "state '", key, "' must be [B, T, D], got ", a.shape_str());
     const int T = int(a.shape[1]), D = int(a.shape[2]);
-    proc::Mat m(T, D);
-    std::memcpy(m.v.data(), a.f32() + b * T * D, size_t(T) * D * sizeof(float));
+    data::MatrixF m(T, D);
+    std::memcpy(m.data.data(), a.f32() + b * T * D, size_t(T) * D * sizeof(float));
     kv[key] = std::move(m);
   }
   return kv;
@@ -253,7 +253,7 @@ Policy::Policy(const std::string& checkpoint_dir, const std::string& embodiment_
   m.files = procfiles::load_processor_files(pdir);
   const std::string tag = embodiment::canonical_tag(embodiment_tag);
   m.info.embodiment_tag = tag;
-  const proc::EmbodimentModalities* em = m.files.config.find(tag);
+  const data::ModalityConfig* em = m.files.config.find(tag);
   if (!em) {
     std::vector<std::string> tags;
     for (const auto& kv : m.files.config.modality_configs) tags.push_back(kv.first);
@@ -402,10 +402,10 @@ ArrayMap Policy::get_action(const Observation& obs) {
     const int T = m.info.action_horizon, D = m.info.action_dims.at(key);
     std::vector<float> v(size_t(B) * T * D);
     for (int64_t b = 0; b < B; ++b) {
-      const proc::Mat& a = dec[size_t(b)].at(key);
+      const data::MatrixF& a = dec[size_t(b)].at(key);
       GROOT_CHECK(a.rows == T && a.cols == D, "decode: action '", key, "' is [", a.rows, ", ", a.cols,
                   "], expected [", T, ", ", D, "]");
-      std::memcpy(v.data() + b * T * D, a.v.data(), size_t(T) * D * sizeof(float));
+      std::memcpy(v.data() + b * T * D, a.data.data(), size_t(T) * D * sizeof(float));
     }
     out[key] = Array::f32({B, T, D}, v);
   }
@@ -428,7 +428,7 @@ ArrayMap Policy::decode_action(const Array& action_pred, const ArrayMap& state) 
   for (const auto& key : m.info.action.keys) {
     const int T = m.info.action_horizon, D = m.info.action_dims.at(key);
     std::vector<float> v(size_t(B) * T * D);
-    for (int64_t b = 0; b < B; ++b) std::memcpy(v.data() + b * T * D, dec[size_t(b)].at(key).v.data(), size_t(T) * D * 4);
+    for (int64_t b = 0; b < B; ++b) std::memcpy(v.data() + b * T * D, dec[size_t(b)].at(key).data.data(), size_t(T) * D * 4);
     out[key] = Array::f32({B, T, D}, v);
   }
   return out;
@@ -455,8 +455,8 @@ Array Policy::encode_action(const ArrayMap& actions, const ArrayMap& state) cons
     for (const auto& key : m.info.action.keys) {
       const Array& a = actions.at(key);
       const int T = int(a.shape[1]), D = int(a.shape[2]);
-      proc::Mat mt(T, D);
-      std::memcpy(mt.v.data(), a.f32() + b * T * D, size_t(T) * D * 4);
+      data::MatrixF mt(T, D);
+      std::memcpy(mt.data.data(), a.f32() + b * T * D, size_t(T) * D * 4);
       act[key] = std::move(mt);
     }
     proc::EncodedStateAction e = proc::encode_state_action(*m.sap, m.pad, m.info.embodiment_tag, raw, &act);

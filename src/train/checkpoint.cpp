@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "model/safetensors.h"
+#include "data/safetensors.h"
 #include "model/safetensors_torch.h"
 #include "util/error.h"
 #include "util/fs.h"

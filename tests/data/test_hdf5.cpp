@@ -16,6 +16,7 @@
 namespace h5 = groot::h5;
 namespace synth = groot::synth;
 using groot::test::TempDir;
+using groot::test::error_of;
 
 namespace {
 
@@ -34,16 +35,6 @@ synth::Options small(const std::string& out, bool gzip, bool gap = false) {
   o.gap = gap;
   o.quiet = true;
   return o;
-}
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const groot::Error& e) {
-    return e.what();
-  }
-  return "<no error>";
 }
 
 }  // namespace

@@ -11,6 +11,8 @@
 #include "util/error.h"
 #include "util/fs.h"
 
+using groot::test::error_of;
+
 namespace {
 
 using namespace groot::data;
@@ -18,16 +20,6 @@ namespace fsys = std::filesystem;
 
 std::string fixture(const std::string& name) {
   return groot::test::fixtures_dir() + "/" + name;
-}
-
-template <typename Fn>
-std::string error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const groot::Error& e) {
-    return e.what();
-  }
-  return "<no error>";
 }
 
 #define EXPECT_ERROR_HAS(expr, needle)                                  \

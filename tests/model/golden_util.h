@@ -3,7 +3,7 @@
 #pragma once
 #include <string>
 
-#include "model/safetensors.h"
+#include "data/safetensors.h"
 #include "model/safetensors_torch.h"
 #include "test_util.h"
 

@@ -7,7 +7,7 @@
 
 #include "model/action_head.h"
 #include "model/ah_trace.h"
-#include "model/parity.h"
+#include "parity/parity.h"
 #include "model/safetensors_torch.h"
 #include "model/weights.h"
 #include "test_util.h"

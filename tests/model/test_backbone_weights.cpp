@@ -15,20 +15,12 @@
 using namespace groot;
 using groot::test::golden_dir;
 using groot::test::TempDir;
+using groot::test::error_of;
 
 namespace {
 
 EagleBackbone tiny_backbone(torch::ScalarType dtype = torch::kFloat32) {
   return EagleBackbone(load_config(golden_dir()), torch::TensorOptions().dtype(dtype));
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const groot::Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 void write_text(const std::filesystem::path& p, const std::string& s) { std::ofstream(p) << s; }

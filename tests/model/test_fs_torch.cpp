@@ -70,3 +70,10 @@ TEST(FsTorch, StagingDirCleansUpNestedContentAndReplacesOldOutput) {
 
 }  // namespace
 }  // namespace groot
+
+// The control of tests/test_no_libtorch.cpp (run in the data and processor binaries): this binary
+// maps LibTorch, so the probe recognises it when it is present.
+TEST(Layering, ModelBinaryMapsLibTorch) {
+  EXPECT_EQ(torch::ones({2}).sum().item<float>(), 2.f);  // LibTorch is really in use here
+  EXPECT_FALSE(groot::test::mapped_libtorch().empty());
+}

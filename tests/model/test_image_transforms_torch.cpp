@@ -10,9 +10,9 @@
 #include <random>
 #include <string>
 
-#include "model/image_transforms.h"
+#include "data/safetensors.h"
 #include "model/image_transforms_torch.h"
-#include "model/safetensors.h"
+#include "processor/image_transforms.h"
 #include "test_util.h"
 #include "util/error.h"
 

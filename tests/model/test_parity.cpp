@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "model/parity.h"
+#include "parity/parity.h"
 #include "model/safetensors_torch.h"
 #include "test_util.h"
 

@@ -3,16 +3,18 @@
 // state/action padding and masks, embodiment ids; and batched decode.
 #include <gtest/gtest.h>
 
-#include "model/embodiment.h"
+#include "data/safetensors.h"
+#include "modality_test_util.h"
 #include "model/image_transforms_torch.h"
 #include "model/processor_collate.h"
-#include "model/safetensors.h"
 #include "model/safetensors_torch.h"
+#include "processor/embodiment.h"
 #include "test_util.h"
 #include "util/error.h"
 
 using namespace groot;
 using namespace groot::proc;
+using Mat = groot::data::MatrixF;
 
 namespace {
 
@@ -27,13 +29,12 @@ img::ImageView view(const st::TensorView& t) {
 // Identity normalisation: min -1, max 1 (the golden run bypassed the normaliser; its values are
 // already in [-1, 1]). arm 6 + gripper 2 state dims, arm 6 + gripper 1 action dims, 16 steps.
 StateActionProcessor identity_processor() {
-  EmbodimentModalities em;
+  using groot::test::group;
   std::vector<int> h16;
   for (int i = 0; i < 16; i++) h16.push_back(i);
-  ActionConfig abs{ActionRep::ABSOLUTE, ActionType::NON_EEF, ActionFormat::DEFAULT, {}};
-  em.modalities = {
-      {"state", ModalityConfig{{0}, {"arm", "gripper"}, {}, {}, {}}},
-      {"action", ModalityConfig{h16, {"arm", "gripper"}, {}, {}, std::vector<ActionConfig>{abs, abs}}}};
+  data::ActionConfig abs{data::ActionRep::kAbsolute, data::ActionType::kNonEef, data::ActionFormat::kDefault, {}};
+  data::ModalityConfig em = groot::test::make_config(
+      {{"state", group({0}, {"arm", "gripper"})}, {"action", group(h16, {"arm", "gripper"}, {}, {}, {abs, abs})}});
   StateActionFlags f;
   f.apply_sincos_state_encoding = true;
   f.use_relative_action = true;
@@ -68,8 +69,8 @@ TEST(ProcessorCollate, MatchesGoldenModelInputs) {
   std::vector<EncodedStateAction> enc;
   for (int b = 0; b < 2; b++) {
     KeyValues state{{"arm", Mat(1, 6)}, {"gripper", Mat(1, 2)}};
-    for (int c = 0; c < 6; c++) state["arm"].v[c] = gstate[b][0][c].item<float>();
-    for (int c = 0; c < 2; c++) state["gripper"].v[c] = gstate[b][0][6 + c].item<float>();
+    for (int c = 0; c < 6; c++) state["arm"].data[c] = gstate[b][0][c].item<float>();
+    for (int c = 0; c < 2; c++) state["gripper"].data[c] = gstate[b][0][6 + c].item<float>();
     KeyValues action{{"arm", Mat(16, 6)}, {"gripper", Mat(16, 1)}};
     for (int t = 0; t < 16; t++) {
       for (int c = 0; c < 6; c++) action["arm"].at(t, c) = gaction[b][t][c].item<float>();

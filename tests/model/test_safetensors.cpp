@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "model/safetensors.h"
+#include "data/safetensors.h"
 #include "model/safetensors_torch.h"
 #include "test_util.h"
 #include "util/error.h"

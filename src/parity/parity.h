@@ -29,9 +29,9 @@
 #include <string>
 #include <vector>
 
+#include "data/safetensors.h"
 #include "model/action_head.h"
 #include "model/gr00t_n1d6.h"
-#include "model/safetensors.h"
 
 namespace groot::model {
 

@@ -1,5 +1,5 @@
 // Image transforms: see image_transforms.h for the upstream semantics reproduced here.
-#include "model/image_transforms.h"
+#include "processor/image_transforms.h"
 
 #include <algorithm>
 #include <atomic>

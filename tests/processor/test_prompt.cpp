@@ -6,15 +6,16 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "model/prompt.h"
-#include "model/tokenizer.h"
-#include "model/tokenizer_parity.h"
+#include "processor/prompt.h"
+#include "processor/tokenizer.h"
 #include "test_util.h"
 #include "util/error.h"
 #include "util/fs.h"
 
 using json = nlohmann::json;
 namespace pr = groot::prompt;
+
+using groot::test::error_of;
 
 namespace {
 
@@ -41,16 +42,6 @@ std::pair<std::vector<int64_t>, std::vector<int64_t>> read_i64(const std::string
   std::vector<int64_t> values((end - begin) / 8);
   std::memcpy(values.data(), blob.data() + 8 + header_len + begin, end - begin);
   return {shape, values};
-}
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const groot::Error& e) {
-    return e.what();
-  }
-  return "<no groot::Error thrown>";
 }
 
 const std::vector<std::string> kGoldenInstructions = {
@@ -178,33 +169,4 @@ TEST(Prompt, PadLeft) {
               pr::formalize_language("bad \xFF");
             }).find("language instruction: invalid UTF-8 at byte 4"),
             std::string::npos);
-}
-
-TEST(TokenizerParity, GoldenFolderPassesAndMismatchesAreNamed) {
-  std::string golden = groot::test::golden_root() + "/tiny_v1";
-  groot::TokenizerParityReport r = groot::check_tokenizer_goldens(golden, eagle());
-  EXPECT_TRUE(r.ok());
-  EXPECT_GE(r.checked, 15 + 15 + 2 * 4 + 3);  // strings (+decode), prompts, batch
-  for (const auto& f : r.failures) ADD_FAILURE() << f;
-
-  groot::test::TempDir d;
-  json pre = preprocess_json();
-  pre["tokenizer"]["strings"][1]["ids"][3] = 42;
-  pre["prompts"]["expanded_text"][1] = "<|im_start|>x";
-  groot::write_file_atomic(d / "preprocess.json", pre.dump());
-  groot::TokenizerParityReport bad = groot::check_tokenizer_goldens(d.path.string(), eagle());
-  EXPECT_FALSE(bad.ok());
-  bool named_string = false, named_prompt = false;
-  for (const auto& f : bad.failures) {
-    named_string |=
-        f.find("tokenizer.strings[1]") != std::string::npos && f.find("position 3") != std::string::npos;
-    named_prompt |= f.find("prompts[1] expanded text") != std::string::npos;
-  }
-  EXPECT_TRUE(named_string);
-  EXPECT_TRUE(named_prompt);
-
-  groot::test::TempDir empty;
-  EXPECT_NE(
-      error_of([&] { groot::check_tokenizer_goldens(empty.path.string(), eagle()); }).find("has neither"),
-      std::string::npos);
 }

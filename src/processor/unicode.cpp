@@ -1,4 +1,4 @@
-#include "model/unicode.h"
+#include "processor/unicode.h"
 
 #include <algorithm>
 #include <cstdio>

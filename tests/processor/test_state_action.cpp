@@ -5,13 +5,23 @@
 #include <cmath>
 #include <random>
 
-#include "model/processor_files.h"
-#include "model/state_action.h"
+#include "modality_test_util.h"
+#include "processor/processor_files.h"
+#include "processor/state_action.h"
 #include "test_util.h"
 #include "util/error.h"
 
 using namespace groot;
 using namespace groot::proc;
+using data::ActionConfig;
+using data::ActionFormat;
+using data::ActionRep;
+using data::ActionType;
+using data::ModalityConfig;
+using data::ModalityGroup;
+using groot::test::make_config;
+using groot::test::group;
+using Mat = data::MatrixF;
 
 namespace {
 
@@ -20,10 +30,10 @@ std::string meta(const std::string& name) {
 }
 
 ActionConfig rel() {
-  return ActionConfig{ActionRep::RELATIVE, ActionType::NON_EEF, ActionFormat::DEFAULT, {}};
+  return ActionConfig{ActionRep::kRelative, ActionType::kNonEef, ActionFormat::kDefault, {}};
 }
 ActionConfig abs_() {
-  return ActionConfig{ActionRep::ABSOLUTE, ActionType::NON_EEF, ActionFormat::DEFAULT, {}};
+  return ActionConfig{ActionRep::kAbsolute, ActionType::kNonEef, ActionFormat::kDefault, {}};
 }
 
 std::vector<int> range(int n) {
@@ -33,20 +43,17 @@ std::vector<int> range(int n) {
 }
 
 // The SO-100 style config of the cube_to_bowl_5 demo (examples/SO100 in upstream).
-EmbodimentModalities so100_config(bool gripper_mean_std = false, bool arm_sincos = false) {
-  EmbodimentModalities em;
-  ModalityConfig video{{0}, {"front", "wrist"}, {}, {}, {}};
-  ModalityConfig state{{0}, {"single_arm", "gripper"}, {}, {}, {}};
-  ModalityConfig action{
-      range(16), {"single_arm", "gripper"}, {}, {}, std::vector<ActionConfig>{rel(), abs_()}};
+ModalityConfig so100_config(bool gripper_mean_std = false, bool arm_sincos = false) {
+  ModalityGroup video = group({0}, {"front", "wrist"});
+  ModalityGroup state = group({0}, {"single_arm", "gripper"});
+  ModalityGroup action = group(range(16), {"single_arm", "gripper"}, {}, {}, {rel(), abs_()});
   if (gripper_mean_std) {
-    state.mean_std_embedding_keys = std::vector<std::string>{"gripper"};
-    action.mean_std_embedding_keys = std::vector<std::string>{"gripper"};
+    state.mean_std_embedding_keys = {"gripper"};
+    action.mean_std_embedding_keys = {"gripper"};
   }
-  if (arm_sincos) state.sin_cos_embedding_keys = std::vector<std::string>{"single_arm"};
-  ModalityConfig lang{{0}, {"annotation.human.task_description"}, {}, {}, {}};
-  em.modalities = {{"video", video}, {"state", state}, {"action", action}, {"language", lang}};
-  return em;
+  if (arm_sincos) state.sin_cos_embedding_keys = {"single_arm"};
+  ModalityGroup lang = group({0}, {"annotation.human.task_description"});
+  return make_config({{"video", video}, {"state", state}, {"action", action}, {"language", lang}});
 }
 
 StateActionProcessor so100_processor(StateActionFlags flags, bool mean_std = false, bool sincos = false) {
@@ -89,16 +96,16 @@ TEST(StateAction, MinMaxMatchesFormulaOnFixtureStats) {
   EXPECT_DOUBLE_EQ(arm.min[0], -30.173410415649414);
   EXPECT_DOUBLE_EQ(arm.max[0], 11.907514572143555);
   Mat s(1, 5);
-  s.v = {0.f, 10.f, -50.f, 60.f, 1.f};
+  s.data = {0.f, 10.f, -50.f, 60.f, 1.f};
   KeyValues st{{"single_arm", s}, {"gripper", Mat(1, 1)}};
-  st["gripper"].v = {30.f};
+  st["gripper"].data = {30.f};
   KeyValues n = p.apply_state(st, "new_embodiment");
   for (int c = 0; c < 5; c++) {
-    const double t = (double(s.v[c]) - arm.min[c]) / (arm.max[c] - arm.min[c]);
+    const double t = (double(s.data[c]) - arm.min[c]) / (arm.max[c] - arm.min[c]);
     const float want = std::min(1.f, std::max(-1.f, 2.f * float(t) - 1.f));
-    EXPECT_EQ(n["single_arm"].v[c], want) << c;
-    EXPECT_GE(n["single_arm"].v[c], -1.f);
-    EXPECT_LE(n["single_arm"].v[c], 1.f);
+    EXPECT_EQ(n["single_arm"].data[c], want) << c;
+    EXPECT_GE(n["single_arm"].data[c], -1.f);
+    EXPECT_LE(n["single_arm"].data[c], 1.f);
   }
 }
 
@@ -171,16 +178,16 @@ TEST(StateAction, RoundTripEveryMode) {
       EncodedStateAction e = encode_state_action(p, PaddingConfig{}, "new_embodiment", state, &action);
       KeyValues back = decode_action(p, "new_embodiment", e.action.data(), 50, 128, &state);
       for (const auto& key : {"single_arm", "gripper"})
-        for (size_t i = 0; i < action[key].v.size(); i++) {
-          const float want = action[key].v[i];
-          EXPECT_NEAR(back[key].v[i], want, 1e-4f * std::max(1.f, std::abs(want))) << key << " " << i;
+        for (size_t i = 0; i < action[key].data.size(); i++) {
+          const float want = action[key].data[i];
+          EXPECT_NEAR(back[key].data[i], want, 1e-4f * std::max(1.f, std::abs(want))) << key << " " << i;
         }
       // State round trip (min-max / mean-std keys; no sin/cos here).
       KeyValues ns = p.apply_state(state, "new_embodiment");
       KeyValues sb = p.unapply_state(ns, "new_embodiment");
       for (const auto& key : {"single_arm", "gripper"})
-        for (size_t i = 0; i < state[key].v.size(); i++)
-          EXPECT_NEAR(sb[key].v[i], state[key].v[i], 1e-4f * std::max(1.f, std::abs(state[key].v[i])));
+        for (size_t i = 0; i < state[key].data.size(); i++)
+          EXPECT_NEAR(sb[key].data[i], state[key].data[i], 1e-4f * std::max(1.f, std::abs(state[key].data[i])));
     }
   }
 }
@@ -189,25 +196,25 @@ TEST(StateAction, ClippingAndOutOfRange) {
   StateActionProcessor p = so100_processor(n16_flags(), /*mean_std=*/true);
   const NormParams& sp = p.params("new_embodiment", "state", "single_arm");
   KeyValues state{{"single_arm", Mat(1, 5)}, {"gripper", Mat(1, 1)}};
-  for (int c = 0; c < 5; c++) state["single_arm"].v[c] = float(sp.max[c] + 100.0);  // above max
-  state["gripper"].v[0] = 1000.f;  // mean-std state: NOT clipped
+  for (int c = 0; c < 5; c++) state["single_arm"].data[c] = float(sp.max[c] + 100.0);  // above max
+  state["gripper"].data[0] = 1000.f;  // mean-std state: NOT clipped
   KeyValues ns = p.apply_state(state, "new_embodiment");
-  for (float v : ns["single_arm"].v) EXPECT_EQ(v, 1.f);
-  EXPECT_GT(ns["gripper"].v[0], 1.f);
+  for (float v : ns["single_arm"].data) EXPECT_EQ(v, 1.f);
+  EXPECT_GT(ns["gripper"].data[0], 1.f);
   // Mean-std ACTIONS are clipped (upstream clip_outliers applies to both branches).
   Mat grip(16, 1);
-  for (auto& v : grip.v) v = 1000.f;
+  for (auto& v : grip.data) v = 1000.f;
   Mat arm(16, 5);
   KeyValues action{{"single_arm", arm}, {"gripper", grip}};
   for (int t = 0; t < 16; t++)
     for (int c = 0; c < 5; c++) action["single_arm"].at(t, c) = state["single_arm"].at(0, c) - 1000.f;
   KeyValues na = p.apply_action(action, "new_embodiment", &state);
-  for (float v : na["gripper"].v) EXPECT_EQ(v, 1.f);
-  for (float v : na["single_arm"].v) EXPECT_EQ(v, -1.f);
+  for (float v : na["gripper"].data) EXPECT_EQ(v, 1.f);
+  for (float v : na["single_arm"].data) EXPECT_EQ(v, -1.f);
   // Decode clips min-max inputs to [-1, 1] (so 5 -> max), but not mean-std inputs.
   Mat big_arm(16, 5), big_grip(16, 1);
-  for (auto& v : big_arm.v) v = 5.f;
-  for (auto& v : big_grip.v) v = 3.f;
+  for (auto& v : big_arm.data) v = 5.f;
+  for (auto& v : big_grip.data) v = 3.f;
   KeyValues out =
       p.unapply_action({{"single_arm", big_arm}, {"gripper", big_grip}}, "new_embodiment", &state);
   const NormParams& rp = p.params("new_embodiment", "action", "single_arm");
@@ -220,9 +227,8 @@ TEST(StateAction, ClippingAndOutOfRange) {
 
 TEST(StateAction, ConstantFeaturesAndZeroStd) {
   // Synthetic stats: dim 0 constant (max == min), dim 1 regular, std 0 on dim 0.
-  EmbodimentModalities em;
-  em.modalities = {{"state", ModalityConfig{{0}, {"a", "b"}, {}, std::vector<std::string>{"b"}, {}}},
-                   {"action", ModalityConfig{{0, 1}, {"a"}, {}, {}, std::vector<ActionConfig>{abs_()}}}};
+  ModalityConfig em =
+      make_config({{"state", group({0}, {"a", "b"}, {}, {"b"})}, {"action", group({0, 1}, {"a"}, {}, {}, {abs_()})}});
   StateActionFlags f = n16_flags();
   StateActionProcessor p({{"t", em}}, f);
   auto arr = [](std::vector<double> v) {
@@ -238,20 +244,20 @@ TEST(StateAction, ConstantFeaturesAndZeroStd) {
   Statistics st{{"t", EmbodimentStats{{"state", {{"a", sa}, {"b", sb}}}, {"action", {{"a", sa}}}}}};
   p.set_statistics(st);
   Mat a(1, 2);
-  a.v = {7.f, 1.f};
+  a.data = {7.f, 1.f};
   Mat b(1, 1);
-  b.v = {9.f};
+  b.data = {9.f};
   KeyValues n = p.apply_state({{"a", a}, {"b", b}}, "t");
-  EXPECT_EQ(n["a"].v[0], 0.f);  // max == min -> 0
-  EXPECT_EQ(n["a"].v[1], 0.f);  // 2 * (1 - -1) / 4 - 1 = 0
-  EXPECT_EQ(n["b"].v[0], 9.f);  // std == 0 -> passthrough
+  EXPECT_EQ(n["a"].data[0], 0.f);  // max == min -> 0
+  EXPECT_EQ(n["a"].data[1], 0.f);  // 2 * (1 - -1) / 4 - 1 = 0
+  EXPECT_EQ(n["b"].data[0], 9.f);  // std == 0 -> passthrough
   Mat act(2, 2);
-  act.v = {0.f, 0.f, 0.f, 0.f};
+  act.data = {0.f, 0.f, 0.f, 0.f};
   KeyValues back = p.unapply_action({{"a", act}}, "t", nullptr);
-  EXPECT_EQ(back["a"].v[0], 2.f);  // constant feature decodes to min
-  EXPECT_EQ(back["a"].v[1], 1.f);
+  EXPECT_EQ(back["a"].data[0], 2.f);  // constant feature decodes to min
+  EXPECT_EQ(back["a"].data[1], 1.f);
   KeyValues sback = p.unapply_state({{"a", a}, {"b", b}}, "t");
-  EXPECT_EQ(sback["b"].v[0], 9.f);  // zero std passthrough both ways
+  EXPECT_EQ(sback["b"].data[0], 9.f);  // zero std passthrough both ways
   // use_percentiles switches absolute min/max to q01/q99.
   f.use_percentiles = true;
   StateActionProcessor pq({{"t", em}}, f);
@@ -263,20 +269,20 @@ TEST(StateAction, ConstantFeaturesAndZeroStd) {
 TEST(StateAction, SinCosStateEncoding) {
   StateActionProcessor p = so100_processor(n16_flags(), false, /*sincos=*/true);
   Mat arm(1, 5);
-  arm.v = {0.f, 1.f, -2.f, 3.f, 0.5f};
+  arm.data = {0.f, 1.f, -2.f, 3.f, 0.5f};
   Mat grip(1, 1);
-  grip.v = {10.f};
+  grip.data = {10.f};
   KeyValues st{{"single_arm", arm}, {"gripper", grip}};
   KeyValues n = p.apply_state(st, "new_embodiment");
   ASSERT_EQ(n["single_arm"].cols, 10);
   for (int c = 0; c < 5; c++) {
-    EXPECT_FLOAT_EQ(n["single_arm"].v[c], std::sin(arm.v[c]));
-    EXPECT_FLOAT_EQ(n["single_arm"].v[5 + c], std::cos(arm.v[c]));
+    EXPECT_FLOAT_EQ(n["single_arm"].data[c], std::sin(arm.data[c]));
+    EXPECT_FLOAT_EQ(n["single_arm"].data[5 + c], std::cos(arm.data[c]));
   }
   EXPECT_EQ(p.state_dim("new_embodiment", true), 11);
   EXPECT_EQ(p.state_dim("new_embodiment", false), 6);
   EncodedStateAction e = encode_state_action(p, PaddingConfig{}, "new_embodiment", st, nullptr);
-  EXPECT_FLOAT_EQ(e.state[10], n["gripper"].v[0]);  // gripper follows the 10 sin/cos dims
+  EXPECT_FLOAT_EQ(e.state[10], n["gripper"].data[0]);  // gripper follows the 10 sin/cos dims
   EXPECT_THROW(p.unapply_state(n, "new_embodiment"), Error);
   // Without the global flag the key is min-max normalised.
   StateActionFlags f = n16_flags();
@@ -296,21 +302,17 @@ TEST(StateAction, AbsoluteModeWhenRelativeDisabled) {
   KeyValues action{{"single_arm", arm}, {"gripper", grip}};
   KeyValues n = p.apply_action(action, "new_embodiment", nullptr);  // no state needed
   KeyValues back = p.unapply_action(n, "new_embodiment", nullptr);
-  for (size_t i = 0; i < arm.v.size(); i++) EXPECT_NEAR(back["single_arm"].v[i], arm.v[i], 1e-3);
+  for (size_t i = 0; i < arm.data.size(); i++) EXPECT_NEAR(back["single_arm"].data[i], arm.data[i], 1e-3);
 }
 
 TEST(StateAction, Gr1FixtureAllKeysRoundTrip) {
   // GR1 meta: 44-d state/action, relative stats for arms and hands ([16][7], [16][6]).
-  EmbodimentModalities em;
   const std::vector<std::string> skeys = {"left_arm",   "right_arm", "left_hand",
                                           "right_hand", "waist",     "left_leg"};
   const std::vector<std::string> akeys = {"left_arm", "right_arm", "left_hand", "right_hand", "waist"};
-  em.modalities = {{"state", ModalityConfig{{0}, skeys, std::vector<std::string>{"waist"}, {}, {}}},
-                   {"action", ModalityConfig{range(16),
-                                             akeys,
-                                             {},
-                                             std::vector<std::string>{"waist"},
-                                             std::vector<ActionConfig>{rel(), rel(), rel(), rel(), abs_()}}}};
+  ModalityConfig em =
+      make_config({{"state", group({0}, skeys, {"waist"})},
+                  {"action", group(range(16), akeys, {}, {"waist"}, {rel(), rel(), rel(), rel(), abs_()})}});
   StateActionProcessor p({{"gr1", em}}, n16_flags());
   p.set_statistics(
       {{"gr1", procfiles::embodiment_stats_from_dataset_meta(meta("gr00t_n16_meta_gr1_picknplace"))}});
@@ -344,8 +346,8 @@ TEST(StateAction, Gr1FixtureAllKeysRoundTrip) {
       EXPECT_EQ(e.state[7 + 7 + 6 + 6 + 6 + c], 0.f);
   KeyValues back = decode_action(p, "gr1", e.action.data(), 50, 128, &state);
   for (const auto& k : akeys)
-    for (size_t i = 0; i < action[k].v.size(); i++)
-      EXPECT_NEAR(back[k].v[i], action[k].v[i], 2e-4f * std::max(1.f, std::abs(action[k].v[i])))
+    for (size_t i = 0; i < action[k].data.size(); i++)
+      EXPECT_NEAR(back[k].data[i], action[k].data[i], 2e-4f * std::max(1.f, std::abs(action[k].data[i])))
           << k << " " << i;
 }
 
@@ -375,9 +377,8 @@ TEST(StateAction, ErrorsNameTheProblem) {
   EXPECT_THROW(p2.set_statistics({{"new_embodiment", es}}), Error);
   // EEF relative actions are rejected when used (the config itself still loads, so other
   // embodiments of a checkpoint's processor stay usable).
-  EmbodimentModalities eef = so100_config();
-  for (auto& [m, c] : eef.modalities)
-    if (m == "action") (*c.action_configs)[0].type = ActionType::EEF;
+  ModalityConfig eef = so100_config();
+  eef.action.action_configs[0].type = ActionType::kEef;
   StateActionProcessor pe({{"new_embodiment", eef}, {"other", so100_config()}}, n16_flags());
   Statistics both{
       {"new_embodiment",

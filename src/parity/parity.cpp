@@ -1,5 +1,5 @@
 // Golden parity runner (see parity.h).
-#include "model/parity.h"
+#include "parity/parity.h"
 
 #include <cmath>
 #include <cstdio>

@@ -1,5 +1,5 @@
 // Image-preprocessing parity against a golden folder (e.g. tests/golden/tiny_v1): runs the eval
-// pipeline (model/image_transforms.h) on every `img<k>/input_uint8_hwc` of preprocess.safetensors
+// pipeline (processor/image_transforms.h) on every `img<k>/input_uint8_hwc` of preprocess.safetensors
 // and compares every stored stage (resize1, crop, resize2, smart_resize; the `noletterbox/`
 // variant without the letterbox step; `pixel_values` when stored). For `groot parity` and tests.
 #pragma once

@@ -4,7 +4,7 @@
 // unicodedata / re / str methods (see that script for the exact definition of every flag);
 // regenerate with `python3 tools/gen_unicode_tables.py` and commit both files. The algorithms
 // that use these tables (UTF-8, NFC, Python str.lower(), character classes) are in
-// model/unicode.h.
+// processor/unicode.h.
 #pragma once
 #include <cstddef>
 #include <cstdint>

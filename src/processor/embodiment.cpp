@@ -1,5 +1,5 @@
 // Embodiment tag -> projector slot: see embodiment.h.
-#include "model/embodiment.h"
+#include "processor/embodiment.h"
 
 #include <algorithm>
 #include <cctype>

@@ -1,12 +1,12 @@
-#include "model/tokenizer_parity.h"
+#include "parity/tokenizer_parity.h"
 
 #include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "model/prompt.h"
-#include "model/safetensors.h"
+#include "data/safetensors.h"
+#include "processor/prompt.h"
 #include "util/error.h"
 #include "util/fs.h"
 

@@ -5,8 +5,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "model/embodiment.h"
-#include "model/processor_files.h"
+#include "modality_test_util.h"
+#include "processor/embodiment.h"
+#include "processor/processor_files.h"
 #include "test_util.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -27,23 +28,18 @@ void write_text(const fs::path& p, const std::string& s) {
 }
 
 ProcessorConfig n16_config() {
+  using data::ActionConfig;
+  using groot::test::group;
   ProcessorConfig c;
-  proc::EmbodimentModalities em;
   std::vector<int> h16;
   for (int i = 0; i < 16; i++) h16.push_back(i);
-  proc::ActionConfig rel{
-      proc::ActionRep::RELATIVE, proc::ActionType::NON_EEF, proc::ActionFormat::DEFAULT, {}};
-  proc::ActionConfig abs{proc::ActionRep::ABSOLUTE, proc::ActionType::NON_EEF, proc::ActionFormat::DEFAULT,
-                         std::string("gripper")};
-  em.modalities = {
-      {"video", proc::ModalityConfig{{0}, {"front", "wrist"}, {}, {}, {}}},
-      {"state", proc::ModalityConfig{{0}, {"single_arm", "gripper"}, std::vector<std::string>{}, {}, {}}},
-      {"action", proc::ModalityConfig{h16,
-                                      {"single_arm", "gripper"},
-                                      {},
-                                      std::vector<std::string>{"gripper"},
-                                      std::vector<proc::ActionConfig>{rel, abs}}},
-      {"language", proc::ModalityConfig{{0}, {"annotation.human.task_description"}, {}, {}, {}}}};
+  ActionConfig rel{data::ActionRep::kRelative, data::ActionType::kNonEef, data::ActionFormat::kDefault, {}};
+  ActionConfig abs{data::ActionRep::kAbsolute, data::ActionType::kNonEef, data::ActionFormat::kDefault, "gripper"};
+  data::ModalityConfig em = groot::test::make_config(
+      {{"video", group({0}, {"front", "wrist"})},
+       {"state", group({0}, {"single_arm", "gripper"})},
+       {"action", group(h16, {"single_arm", "gripper"}, {}, {"gripper"}, {rel, abs})},
+       {"language", group({0}, {"annotation.human.task_description"})}});
   c.modality_configs = {{"new_embodiment", em}};
   c.color_jitter_params = img::ColorJitterParams{0.3, 0.4, 0.5, 0.08};
   return c;
@@ -176,12 +172,12 @@ TEST(ProcessorConfigFile, RoundTripAndDerivedRuntimeConfig) {
   write_processor_config((d / "processor_config.json").string(), c);
   ProcessorConfig r = read_processor_config((d / "processor_config.json").string());
   expect_same(c, r);
-  const proc::EmbodimentModalities* em = r.find("new_embodiment");
+  const data::ModalityConfig* em = r.find("new_embodiment");
   ASSERT_NE(em, nullptr);
-  const auto& act = em->at("action", "new_embodiment");
-  ASSERT_TRUE(act.action_configs.has_value());
-  EXPECT_EQ((*act.action_configs)[0].rep, proc::ActionRep::RELATIVE);
-  EXPECT_EQ(*(*act.action_configs)[1].state_key, "gripper");
+  const auto& act = em->at("action");
+  ASSERT_EQ(act.action_configs.size(), 2u);
+  EXPECT_EQ(act.action_configs[0].rep, data::ActionRep::kRelative);
+  EXPECT_EQ(act.action_configs[1].state_key, "gripper");
   EXPECT_EQ(act.delta_indices.size(), 16u);
   img::ImageTransformConfig ic = image_transform_config(r);
   EXPECT_EQ(ic.shortest_image_edge, 256);
@@ -224,8 +220,8 @@ TEST(ProcessorConfigFile, ReadsEnumValuesAndKeepsUnknownKwargs) {
   ASSERT_EQ(c.extra_kwargs.size(), 3u);
   EXPECT_EQ(c.extra_kwargs[0].first, "letter_box_transform");
   EXPECT_EQ(c.extra_kwargs[2].first, "state_dropout_prob");
-  const auto& act = c.find("gr1")->at("action", "gr1");
-  EXPECT_EQ((*act.action_configs)[0].rep, proc::ActionRep::RELATIVE);
+  const auto& act = c.find("gr1")->at("action");
+  EXPECT_EQ(act.action_configs[0].rep, data::ActionRep::kRelative);
   // crop_fraction / shortest edge fall back to the sizes, letterbox follows letter_box_transform.
   img::ImageTransformConfig ic = image_transform_config(c);
   EXPECT_EQ(ic.shortest_image_edge, 256);

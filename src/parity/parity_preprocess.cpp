@@ -1,14 +1,14 @@
-#include "model/parity_preprocess.h"
+#include "parity/parity_preprocess.h"
 
 #include <filesystem>
 
+#include "data/safetensors.h"
 #include "model/image_transforms_torch.h"
-#include "model/parity.h"
-#include "model/preprocess_parity.h"
-#include "model/safetensors.h"
+#include "parity/parity.h"
 #include "model/safetensors_torch.h"
-#include "model/tokenizer.h"
-#include "model/tokenizer_parity.h"
+#include "parity/preprocess_parity.h"
+#include "parity/tokenizer_parity.h"
+#include "processor/tokenizer.h"
 #include "util/error.h"
 
 namespace groot::model {

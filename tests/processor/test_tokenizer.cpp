@@ -11,17 +11,19 @@
 #include <random>
 #include <thread>
 
-#include "model/prompt.h"
-#include "model/tokenizer.h"
-#include "model/unicode.h"
+#include "processor/prompt.h"
+#include "processor/tokenizer.h"
+#include "processor/unicode.h"
 #include "test_util.h"
-#include "util/paths.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/paths.h"
 
 using groot::Tokenizer;
 using json = nlohmann::json;
 namespace fs = std::filesystem;
+
+using groot::test::error_of;
 
 namespace {
 
@@ -50,16 +52,6 @@ std::vector<int32_t> ids_of(const json& j) {
 
 std::u32string u32(const std::string& s) {
   return groot::unicode::decode_utf8(s, "test");
-}
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const groot::Error& e) {
-    return e.what();
-  }
-  return "<no groot::Error thrown>";
 }
 
 }  // namespace

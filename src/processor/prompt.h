@@ -8,7 +8,7 @@
 //      (Eagle chat_template.json, user content [text, image x K], add_generation_prompt=False)
 //   3. expand_image_placeholders : every "<image-k>" -> "<image k><img>" + "<IMG_CONTEXT>" x N_k + "</img>",
 //      N_k = H_k * W_k / 784 (81 for 252x252)
-//   4. tokenize (model/tokenizer.h), then pad_left: a batch is left-padded to its longest sample
+//   4. tokenize (processor/tokenizer.h), then pad_left: a batch is left-padded to its longest sample
 //      with the pad id (<|endoftext|> = 151643); attention_mask is 0 on pads, 1 elsewhere.
 #pragma once
 #include <cstdint>
@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-#include "model/tokenizer.h"
+#include "processor/tokenizer.h"
 
 namespace groot::prompt {
 

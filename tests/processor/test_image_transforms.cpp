@@ -8,9 +8,8 @@
 #include <random>
 #include <string>
 
-#include "model/image_transforms.h"
-#include "model/preprocess_parity.h"
-#include "model/safetensors.h"
+#include "data/safetensors.h"
+#include "processor/image_transforms.h"
 #include "test_util.h"
 #include "util/error.h"
 
@@ -291,15 +290,4 @@ TEST(ImageTransformsTrain, ColourOps) {
   for (uint8_t v : c.data) EXPECT_EQ(v, c.data[0]);
   Image r = rotate(im, 0.0);
   EXPECT_EQ(r.data, im.data);
-}
-
-TEST(ImageTransformsGolden, ParityHelperReportsAllStagesExact) {
-  auto checks = check_preprocess_goldens(groot::test::golden_root() + "/tiny_v1");
-  // 3 images x 4 stages + img2 pixel_values + img2/noletterbox 4 stages.
-  EXPECT_EQ(checks.size(), 17u);
-  for (const auto& c : checks) {
-    EXPECT_TRUE(c.ok()) << c.tensor << " max " << c.max_abs;
-    EXPECT_TRUE(c.exact()) << c.tensor << " " << c.n_diff << " of " << c.numel << " differ";
-  }
-  EXPECT_THROW(check_preprocess_goldens(groot::test::fixtures_dir()), Error);
 }

@@ -1,11 +1,11 @@
 // Image-preprocessing parity against goldens: see preprocess_parity.h.
-#include "model/preprocess_parity.h"
+#include "parity/preprocess_parity.h"
 
 #include <cmath>
 #include <filesystem>
 
-#include "model/image_transforms.h"
-#include "model/safetensors.h"
+#include "data/safetensors.h"
+#include "processor/image_transforms.h"
 #include "util/error.h"
 
 namespace groot::img {

@@ -28,50 +28,20 @@
 // such a key raises a clear error (the rest of the config, e.g. other embodiments, stays usable;
 // upstream N1.6 cannot build relative statistics for EEF keys either).
 //
-// The config structs below are a minimal, self-contained mirror of upstream's ModalityConfig /
-// ActionConfig (gr00t/data/types.py); processor_files.h reads and writes them in upstream JSON.
+// The modality configs are the data layer's (data/modality_config.h: one type for the modality
+// file, the dataset checks and the processor); processor_files.h reads and writes them in
+// upstream's processor_config.json schema.
 #pragma once
 #include <cstdint>
 #include <map>
-#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "data/lerobot.h"
+#include "data/modality_config.h"
+
 namespace groot::proc {
-
-enum class ActionRep { RELATIVE, DELTA, ABSOLUTE };
-enum class ActionType { EEF, NON_EEF };
-enum class ActionFormat { DEFAULT, XYZ_ROT6D, XYZ_ROTVEC };
-// Enum <-> upstream name ("RELATIVE", ...); parse also accepts the enum value ("relative", "xyz+rot6d").
-const char* to_name(ActionRep v);
-const char* to_name(ActionType v);
-const char* to_name(ActionFormat v);
-ActionRep parse_action_rep(const std::string& s);
-ActionType parse_action_type(const std::string& s);
-ActionFormat parse_action_format(const std::string& s);
-
-struct ActionConfig {
-  ActionRep rep = ActionRep::ABSOLUTE;
-  ActionType type = ActionType::NON_EEF;
-  ActionFormat format = ActionFormat::DEFAULT;
-  std::optional<std::string> state_key;  // reference state key for RELATIVE (default: same key)
-};
-
-struct ModalityConfig {
-  std::vector<int> delta_indices;
-  std::vector<std::string> modality_keys;
-  std::optional<std::vector<std::string>> sin_cos_embedding_keys;
-  std::optional<std::vector<std::string>> mean_std_embedding_keys;
-  std::optional<std::vector<ActionConfig>> action_configs;  // same length as modality_keys
-};
-
-// One embodiment's modalities in upstream order ("video", "state", "action", "language").
-struct EmbodimentModalities {
-  std::vector<std::pair<std::string, ModalityConfig>> modalities;
-  const ModalityConfig* find(const std::string& modality) const;
-  const ModalityConfig& at(const std::string& modality, const std::string& tag) const;  // throws
-};
 
 // A statistic array: 1-D [cols] (rows == 0) or 2-D [rows, cols] (per-step relative stats).
 struct StatArray {
@@ -88,16 +58,8 @@ using EmbodimentStats = std::vector<std::pair<std::string, std::vector<std::pair
 using Statistics = std::vector<std::pair<std::string, EmbodimentStats>>;
 const KeyStats* find_key_stats(const EmbodimentStats& e, const std::string& modality, const std::string& key);
 
-// A float32 [rows, cols] matrix (row-major): one key's values over time.
-struct Mat {
-  int rows = 0, cols = 0;
-  std::vector<float> v;
-  Mat() = default;
-  Mat(int r, int c) : rows(r), cols(c), v(size_t(r) * c, 0.f) {}
-  float& at(int r, int c) { return v[size_t(r) * cols + c]; }
-  float at(int r, int c) const { return v[size_t(r) * cols + c]; }
-};
-using KeyValues = std::map<std::string, Mat>;
+// One key's values over time: float32 [rows = steps, cols = dims], row-major.
+using KeyValues = std::map<std::string, data::MatrixF>;
 
 struct StateActionFlags {
   bool use_percentiles = false;
@@ -115,13 +77,14 @@ struct NormParams {
 
 class StateActionProcessor {
  public:
-  StateActionProcessor(std::map<std::string, EmbodimentModalities> modality_configs, StateActionFlags flags);
+  // modality_configs: embodiment tag -> its config (embodiment_tag is the map key).
+  StateActionProcessor(std::map<std::string, data::ModalityConfig> modality_configs, StateActionFlags flags);
   // Upstream set_statistics: existing tags are kept unless override_existing.
   void set_statistics(const Statistics& stats, bool override_existing = false);
   const Statistics& statistics() const { return statistics_; }
   const StateActionFlags& flags() const { return flags_; }
-  const std::map<std::string, EmbodimentModalities>& modality_configs() const { return configs_; }
-  const EmbodimentModalities& modalities(const std::string& tag) const;  // throws for unknown tag
+  const std::map<std::string, data::ModalityConfig>& modality_configs() const { return configs_; }
+  const data::ModalityConfig& modalities(const std::string& tag) const;  // throws for unknown tag
   const NormParams& params(const std::string& tag, const std::string& modality, const std::string& key) const;
 
   KeyValues apply_state(const KeyValues& state, const std::string& tag) const;
@@ -136,9 +99,8 @@ class StateActionProcessor {
  private:
   void compute_params();
   bool is_sincos(const std::string& tag, const std::string& key) const;
-  static bool in_list(const std::optional<std::vector<std::string>>& l, const std::string& k);
 
-  std::map<std::string, EmbodimentModalities> configs_;
+  std::map<std::string, data::ModalityConfig> configs_;
   StateActionFlags flags_;
   Statistics statistics_;
   // tag -> modality ("state"/"action") -> key -> params

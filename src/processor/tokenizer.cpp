@@ -1,4 +1,4 @@
-#include "model/tokenizer.h"
+#include "processor/tokenizer.h"
 
 #include <algorithm>
 #include <climits>
@@ -9,7 +9,7 @@
 #include <queue>
 #include <unordered_map>
 
-#include "model/unicode.h"
+#include "processor/unicode.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/paths.h"

@@ -1,5 +1,5 @@
 // State / action processing: see state_action.h.
-#include "model/state_action.h"
+#include "processor/state_action.h"
 
 #include <algorithm>
 #include <cctype>
@@ -8,12 +8,15 @@
 #include "util/error.h"
 
 namespace groot::proc {
-namespace {
 
-std::string lower(std::string s) {
-  for (auto& ch : s) ch = char(std::tolower(static_cast<unsigned char>(ch)));
-  return s;
-}
+using data::ActionConfig;
+using data::ActionRep;
+using data::ActionType;
+using data::ModalityConfig;
+using data::ModalityGroup;
+using Mat = data::MatrixF;
+
+namespace {
 
 // np.isclose(a, b) with rtol 1e-5, atol 1e-8 (b = min, as in upstream's isclose(max, min)).
 inline bool isclose(double a, double b) {
@@ -31,62 +34,7 @@ std::vector<double> stat_values(const KeyStats& ks, const std::string& name, con
 
 }  // namespace
 
-// ---- enums --------------------------------------------------------------------------------------
-const char* to_name(ActionRep v) {
-  switch (v) {
-    case ActionRep::RELATIVE:
-      return "RELATIVE";
-    case ActionRep::DELTA:
-      return "DELTA";
-    default:
-      return "ABSOLUTE";
-  }
-}
-const char* to_name(ActionType v) {
-  return v == ActionType::EEF ? "EEF" : "NON_EEF";
-}
-const char* to_name(ActionFormat v) {
-  switch (v) {
-    case ActionFormat::XYZ_ROT6D:
-      return "XYZ_ROT6D";
-    case ActionFormat::XYZ_ROTVEC:
-      return "XYZ_ROTVEC";
-    default:
-      return "DEFAULT";
-  }
-}
-ActionRep parse_action_rep(const std::string& s) {
-  const std::string l = lower(s);
-  if (l == "relative") return ActionRep::RELATIVE;
-  if (l == "delta") return ActionRep::DELTA;
-  if (l == "absolute") return ActionRep::ABSOLUTE;
-  fail("unknown action representation '", s, "' (expected RELATIVE, DELTA or ABSOLUTE)");
-}
-ActionType parse_action_type(const std::string& s) {
-  const std::string l = lower(s);
-  if (l == "eef") return ActionType::EEF;
-  if (l == "non_eef") return ActionType::NON_EEF;
-  fail("unknown action type '", s, "' (expected EEF or NON_EEF)");
-}
-ActionFormat parse_action_format(const std::string& s) {
-  const std::string l = lower(s);
-  if (l == "default") return ActionFormat::DEFAULT;
-  if (l == "xyz_rot6d" || l == "xyz+rot6d") return ActionFormat::XYZ_ROT6D;
-  if (l == "xyz_rotvec" || l == "xyz+rotvec") return ActionFormat::XYZ_ROTVEC;
-  fail("unknown action format '", s, "' (expected DEFAULT, XYZ_ROT6D or XYZ_ROTVEC)");
-}
-
-// ---- config / stats lookups ---------------------------------------------------------------------
-const ModalityConfig* EmbodimentModalities::find(const std::string& modality) const {
-  for (const auto& [k, v] : modalities)
-    if (k == modality) return &v;
-  return nullptr;
-}
-const ModalityConfig& EmbodimentModalities::at(const std::string& modality, const std::string& tag) const {
-  const ModalityConfig* m = find(modality);
-  GROOT_CHECK(m != nullptr, "modality config of embodiment '", tag, "' has no '", modality, "' entry");
-  return *m;
-}
+// ---- stats lookups -------------------------------------------------------------------------------
 const StatArray* find_stat(const KeyStats& s, const std::string& name) {
   for (const auto& [k, v] : s)
     if (k == name) return &v;
@@ -102,19 +50,20 @@ const KeyStats* find_key_stats(const EmbodimentStats& e, const std::string& moda
 }
 
 // ---- processor ----------------------------------------------------------------------------------
-StateActionProcessor::StateActionProcessor(std::map<std::string, EmbodimentModalities> modality_configs,
+StateActionProcessor::StateActionProcessor(std::map<std::string, ModalityConfig> modality_configs,
                                            StateActionFlags flags)
     : configs_(std::move(modality_configs)), flags_(flags) {
-  for (const auto& [tag, em] : configs_) {
-    const ModalityConfig* a = em.find("action");
-    if (!a || !a->action_configs) continue;
-    GROOT_CHECK(a->action_configs->size() == a->modality_keys.size(), "modality config of '", tag,
-                "': action_configs has ", a->action_configs->size(), " entries but modality_keys has ",
+  for (auto& [tag, em] : configs_) {
+    em.embodiment_tag = tag;  // the map key names the embodiment (errors name it)
+    const ModalityGroup* a = em.group("action");
+    if (!a || a->action_configs.empty()) continue;
+    GROOT_CHECK(a->action_configs.size() == a->modality_keys.size(), "modality config of '", tag,
+                "': action_configs has ", a->action_configs.size(), " entries but modality_keys has ",
                 a->modality_keys.size());
   }
 }
 
-const EmbodimentModalities& StateActionProcessor::modalities(const std::string& tag) const {
+const ModalityConfig& StateActionProcessor::modalities(const std::string& tag) const {
   auto it = configs_.find(tag);
   if (it == configs_.end()) {
     std::string known;
@@ -163,10 +112,10 @@ void StateActionProcessor::compute_params() {
     // Relative keys: replace the parameters by the per-step relative statistics (min/max always).
     auto cit = configs_.find(tag);
     if (cit == configs_.end() || !flags_.use_relative_action) continue;
-    const ModalityConfig* a = cit->second.find("action");
-    if (!a || !a->action_configs) continue;
+    const ModalityGroup* a = cit->second.group("action");
+    if (!a || a->action_configs.empty()) continue;
     for (size_t i = 0; i < a->modality_keys.size(); i++) {
-      if ((*a->action_configs)[i].rep != ActionRep::RELATIVE) continue;
+      if (a->action_configs[i].rep != ActionRep::kRelative) continue;
       const std::string& key = a->modality_keys[i];
       const KeyStats* rs = find_key_stats(es, "relative_action", key);
       GROOT_CHECK(rs != nullptr, "relative action statistics required for key '", key, "' of embodiment '",
@@ -207,14 +156,10 @@ const NormParams& StateActionProcessor::params(const std::string& tag, const std
   return k->second;
 }
 
-bool StateActionProcessor::in_list(const std::optional<std::vector<std::string>>& l, const std::string& k) {
-  return l && std::find(l->begin(), l->end(), k) != l->end();
-}
-
 bool StateActionProcessor::is_sincos(const std::string& tag, const std::string& key) const {
   if (!flags_.apply_sincos_state_encoding) return false;
-  const ModalityConfig* s = modalities(tag).find("state");
-  return s && in_list(s->sin_cos_embedding_keys, key);
+  const ModalityGroup* s = modalities(tag).group("state");
+  return s && s->is_sin_cos(key);
 }
 
 namespace {
@@ -222,7 +167,7 @@ namespace {
 const Mat& get_key(const KeyValues& kv, const std::string& key, const char* what, const std::string& tag) {
   auto it = kv.find(key);
   GROOT_CHECK(it != kv.end(), what, " key '", key, "' not found for embodiment '", tag, "'");
-  GROOT_CHECK(int64_t(it->second.rows) * it->second.cols == int64_t(it->second.v.size()), what, " key '", key,
+  GROOT_CHECK(int64_t(it->second.rows) * it->second.cols == int64_t(it->second.data.size()), what, " key '", key,
               "': data size does not match its shape");
   return it->second;
 }
@@ -268,7 +213,7 @@ Mat normalize_meanstd(const Mat& x, const NormParams& p, bool clip) {
 
 // Decode helpers return float64 values (numpy promotes with the float64 statistics).
 std::vector<double> unnormalize_minmax(const Mat& x, const NormParams& p) {
-  std::vector<double> out(x.v.size());
+  std::vector<double> out(x.data.size());
   for (int r = 0; r < x.rows; r++)
     for (int c = 0; c < x.cols; c++) {
       const size_t i = pidx(p, r, c);
@@ -280,7 +225,7 @@ std::vector<double> unnormalize_minmax(const Mat& x, const NormParams& p) {
 }
 
 std::vector<double> unnormalize_meanstd(const Mat& x, const NormParams& p) {
-  std::vector<double> out(x.v.size());
+  std::vector<double> out(x.data.size());
   for (int r = 0; r < x.rows; r++)
     for (int c = 0; c < x.cols; c++) {
       const size_t i = pidx(p, r, c);
@@ -293,22 +238,22 @@ std::vector<double> unnormalize_meanstd(const Mat& x, const NormParams& p) {
 // EEF (pose) relative actions need SE(3) composition, which is not implemented; other embodiments
 // of the same processor config stay usable.
 void check_not_eef(const ActionConfig& cfg, const std::string& tag, const std::string& key) {
-  GROOT_CHECK(cfg.type != ActionType::EEF, "embodiment '", tag, "': action key '", key,
-              "' uses RELATIVE EEF (", to_name(cfg.format),
+  GROOT_CHECK(cfg.type != ActionType::kEef, "embodiment '", tag, "': action key '", key,
+              "' uses RELATIVE EEF (", data::to_name(cfg.format),
               ") actions, which groot does not support yet (NON_EEF joint actions and "
               "ABSOLUTE EEF actions are supported)");
 }
 
 Mat to_mat(const std::vector<double>& v, int rows, int cols) {
   Mat m(rows, cols);
-  for (size_t i = 0; i < v.size(); i++) m.v[i] = float(v[i]);
+  for (size_t i = 0; i < v.size(); i++) m.data[i] = float(v[i]);
   return m;
 }
 
 }  // namespace
 
 KeyValues StateActionProcessor::apply_state(const KeyValues& state, const std::string& tag) const {
-  const ModalityConfig& sc = modalities(tag).at("state", tag);
+  const ModalityGroup& sc = modalities(tag).at("state");
   KeyValues out;
   for (const std::string& key : sc.modality_keys) {
     const Mat& x = get_key(state, key, "state", tag);
@@ -324,14 +269,14 @@ KeyValues StateActionProcessor::apply_state(const KeyValues& state, const std::s
     }
     const NormParams& p = params(tag, "state", key);
     check_shape(x, p, "state '" + key + "'");
-    out[key] = in_list(sc.mean_std_embedding_keys, key) ? normalize_meanstd(x, p, false)
+    out[key] = sc.is_mean_std(key) ? normalize_meanstd(x, p, false)
                                                         : normalize_minmax(x, p, flags_.clip_outliers);
   }
   return out;
 }
 
 KeyValues StateActionProcessor::unapply_state(const KeyValues& state, const std::string& tag) const {
-  const ModalityConfig& sc = modalities(tag).at("state", tag);
+  const ModalityGroup& sc = modalities(tag).at("state");
   KeyValues out;
   for (const std::string& key : sc.modality_keys) {
     const Mat& x = get_key(state, key, "state", tag);
@@ -340,7 +285,7 @@ KeyValues StateActionProcessor::unapply_state(const KeyValues& state, const std:
     const NormParams& p = params(tag, "state", key);
     check_shape(x, p, "state '" + key + "'");
     out[key] = to_mat(
-        in_list(sc.mean_std_embedding_keys, key) ? unnormalize_meanstd(x, p) : unnormalize_minmax(x, p),
+        sc.is_mean_std(key) ? unnormalize_meanstd(x, p) : unnormalize_minmax(x, p),
         x.rows, x.cols);
   }
   return out;
@@ -348,28 +293,28 @@ KeyValues StateActionProcessor::unapply_state(const KeyValues& state, const std:
 
 KeyValues StateActionProcessor::apply_action(const KeyValues& action, const std::string& tag,
                                              const KeyValues* state) const {
-  const ModalityConfig& ac = modalities(tag).at("action", tag);
+  const ModalityGroup& ac = modalities(tag).at("action");
   KeyValues out;
   for (size_t i = 0; i < ac.modality_keys.size(); i++) {
     const std::string& key = ac.modality_keys[i];
     Mat x = get_key(action, key, "action", tag);
-    if (ac.action_configs && (*ac.action_configs)[i].rep == ActionRep::RELATIVE &&
+    if (!ac.action_configs.empty() && ac.action_configs[i].rep == ActionRep::kRelative &&
         flags_.use_relative_action) {
-      const ActionConfig& cfg = (*ac.action_configs)[i];
+      const ActionConfig& cfg = ac.action_configs[i];
       check_not_eef(cfg, tag, key);
       GROOT_CHECK(state != nullptr, "state required for relative action processing of key '", key,
                   "' in embodiment '", tag, "'");
-      const std::string skey = cfg.state_key.value_or(key);
+      const std::string skey = cfg.state_key.empty() ? key : cfg.state_key;
       const Mat& s = get_key(*state, skey, "reference state", tag);
       GROOT_CHECK(s.rows >= 1 && s.cols == x.cols, "relative action key '", key, "' has ", x.cols,
                   " dims but its reference state '", skey, "' has ", s.cols);
-      const float* ref = &s.v[size_t(s.rows - 1) * s.cols];  // last state step
+      const float* ref = s.row(s.rows - 1);  // last state step
       for (int r = 0; r < x.rows; r++)
         for (int c = 0; c < x.cols; c++) x.at(r, c) = x.at(r, c) - ref[c];
     }
     const NormParams& p = params(tag, "action", key);
     check_shape(x, p, "action '" + key + "'");
-    out[key] = in_list(ac.mean_std_embedding_keys, key) ? normalize_meanstd(x, p, flags_.clip_outliers)
+    out[key] = ac.is_mean_std(key) ? normalize_meanstd(x, p, flags_.clip_outliers)
                                                         : normalize_minmax(x, p, flags_.clip_outliers);
   }
   return out;
@@ -377,7 +322,7 @@ KeyValues StateActionProcessor::apply_action(const KeyValues& action, const std:
 
 KeyValues StateActionProcessor::unapply_action(const KeyValues& action, const std::string& tag,
                                                const KeyValues* state) const {
-  const ModalityConfig& ac = modalities(tag).at("action", tag);
+  const ModalityGroup& ac = modalities(tag).at("action");
   KeyValues out;
   for (size_t i = 0; i < ac.modality_keys.size(); i++) {
     const std::string& key = ac.modality_keys[i];
@@ -385,18 +330,18 @@ KeyValues StateActionProcessor::unapply_action(const KeyValues& action, const st
     const NormParams& p = params(tag, "action", key);
     check_shape(x, p, "action '" + key + "'");
     std::vector<double> v =
-        in_list(ac.mean_std_embedding_keys, key) ? unnormalize_meanstd(x, p) : unnormalize_minmax(x, p);
-    if (ac.action_configs && (*ac.action_configs)[i].rep == ActionRep::RELATIVE &&
+        ac.is_mean_std(key) ? unnormalize_meanstd(x, p) : unnormalize_minmax(x, p);
+    if (!ac.action_configs.empty() && ac.action_configs[i].rep == ActionRep::kRelative &&
         flags_.use_relative_action) {
-      const ActionConfig& cfg = (*ac.action_configs)[i];
+      const ActionConfig& cfg = ac.action_configs[i];
       check_not_eef(cfg, tag, key);
       GROOT_CHECK(state != nullptr, "state required for relative->absolute conversion of key '", key,
                   "' in embodiment '", tag, "'");
-      const std::string skey = cfg.state_key.value_or(key);
+      const std::string skey = cfg.state_key.empty() ? key : cfg.state_key;
       const Mat& s = get_key(*state, skey, "reference state", tag);
       GROOT_CHECK(s.rows >= 1 && s.cols == x.cols, "state dim ", s.cols, " of '", skey, "' != action dim ",
                   x.cols, " of '", key, "'");
-      const float* ref = &s.v[size_t(s.rows - 1) * s.cols];
+      const float* ref = s.row(s.rows - 1);
       for (int r = 0; r < x.rows; r++)
         for (int c = 0; c < x.cols; c++) v[size_t(r) * x.cols + c] += double(ref[c]);
     }
@@ -407,7 +352,7 @@ KeyValues StateActionProcessor::unapply_action(const KeyValues& action, const st
 
 int StateActionProcessor::state_dim(const std::string& tag, bool include_sincos_expansion) const {
   int d = 0;
-  for (const std::string& key : modalities(tag).at("state", tag).modality_keys) {
+  for (const std::string& key : modalities(tag).at("state").modality_keys) {
     const int base = params(tag, "state", key).dim;
     d += include_sincos_expansion && is_sincos(tag, key) ? 2 * base : base;
   }
@@ -416,7 +361,7 @@ int StateActionProcessor::state_dim(const std::string& tag, bool include_sincos_
 
 int StateActionProcessor::action_dim(const std::string& tag) const {
   int d = 0;
-  for (const std::string& key : modalities(tag).at("action", tag).modality_keys)
+  for (const std::string& key : modalities(tag).at("action").modality_keys)
     d += params(tag, "action", key).dim;
   return d;
 }
@@ -426,10 +371,10 @@ EncodedStateAction encode_state_action(const StateActionProcessor& p, const Padd
                                        const std::string& tag, const KeyValues& state,
                                        const KeyValues* action) {
   EncodedStateAction e;
-  const EmbodimentModalities& em = p.modalities(tag);
+  const ModalityConfig& em = p.modalities(tag);
   // State: [T_state, sum D] -> pad to max_state_dim.
   KeyValues ns = p.apply_state(state, tag);
-  const auto& skeys = em.at("state", tag).modality_keys;
+  const auto& skeys = em.at("state").modality_keys;
   GROOT_CHECK(!skeys.empty(), "state modality of embodiment '", tag, "' has no keys");
   e.state_steps = ns.at(skeys[0]).rows;
   int dtot = 0;
@@ -452,7 +397,7 @@ EncodedStateAction encode_state_action(const StateActionProcessor& p, const Padd
   if (!action) return e;
   // Action: [T, sum D] -> pad dims and steps; mask marks the real block.
   KeyValues na = p.apply_action(*action, tag, &state);
-  const auto& akeys = em.at("action", tag).modality_keys;
+  const auto& akeys = em.at("action").modality_keys;
   GROOT_CHECK(!akeys.empty(), "action modality of embodiment '", tag, "' has no keys");
   e.has_action = true;
   e.action_steps = na.at(akeys[0]).rows;
@@ -485,7 +430,7 @@ EncodedStateAction encode_state_action(const StateActionProcessor& p, const Padd
 
 KeyValues decode_action(const StateActionProcessor& p, const std::string& tag, const float* action_pred,
                         int rows, int cols, const KeyValues* raw_state) {
-  const ModalityConfig& ac = p.modalities(tag).at("action", tag);
+  const ModalityGroup& ac = p.modalities(tag).at("action");
   const int horizon = int(ac.delta_indices.size());
   GROOT_CHECK(rows >= horizon, "decode_action: model output has ", rows,
               " steps, the embodiment's horizon is ", horizon);

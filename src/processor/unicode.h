@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-#include "model/unicode_tables.h"
+#include "processor/unicode_tables.h"
 
 namespace groot::unicode {
 

@@ -1,9 +1,10 @@
 // Processor files (processor_config.json, statistics.json, embodiment_id.json): see processor_files.h.
-#include "model/processor_files.h"
+#include "processor/processor_files.h"
 
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "data/lerobot.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -12,14 +13,6 @@ namespace groot::procfiles {
 using json = nlohmann::ordered_json;
 
 namespace {
-
-json parse_json(const std::string& text, const std::string& origin) {
-  try {
-    return json::parse(text);
-  } catch (const std::exception& e) {
-    fail(origin, ": invalid JSON (", e.what(), ")");
-  }
-}
 
 // ---- typed field readers ------------------------------------------------------------------------
 std::string where(const std::string& origin, const std::string& field) {
@@ -44,29 +37,11 @@ std::string get_str(const json& j, const std::string& origin, const std::string&
   GROOT_CHECK(j.is_string(), where(origin, f), " must be a string, got ", j.dump());
   return j.get<std::string>();
 }
-std::vector<std::string> get_str_list(const json& j, const std::string& origin, const std::string& f) {
-  GROOT_CHECK(j.is_array(), where(origin, f), " must be a list of strings, got ", j.dump());
-  std::vector<std::string> out;
-  for (const auto& e : j) out.push_back(get_str(e, origin, f + "[]"));
-  return out;
-}
-std::optional<std::vector<std::string>> get_opt_str_list(const json& j, const std::string& origin,
-                                                         const std::string& f) {
-  if (j.is_null()) return std::nullopt;
-  return get_str_list(j, origin, f);
-}
 std::vector<int> get_int_list(const json& j, const std::string& origin, const std::string& f) {
   GROOT_CHECK(j.is_array(), where(origin, f), " must be a list of integers, got ", j.dump());
   std::vector<int> out;
   for (const auto& e : j) out.push_back(get_int(e, origin, f + "[]"));
   return out;
-}
-
-json opt_list(const std::optional<std::vector<std::string>>& l) {
-  if (!l) return nullptr;
-  json a = json::array();
-  for (const auto& s : *l) a.push_back(s);
-  return a;
 }
 
 // A number written like Python's json: integral values of integer-typed fields as ints.
@@ -76,69 +51,28 @@ json num(double v) {
 }
 
 // ---- modality configs ---------------------------------------------------------------------------
-proc::ModalityConfig parse_modality(const json& j, const std::string& origin, const std::string& f) {
-  GROOT_CHECK(j.is_object(), where(origin, f), " must be an object, got ", j.dump());
-  proc::ModalityConfig m;
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    const std::string k = it.key(), fk = f + "." + k;
-    if (k == "delta_indices") {
-      m.delta_indices = get_int_list(it.value(), origin, fk);
-    } else if (k == "modality_keys") {
-      m.modality_keys = get_str_list(it.value(), origin, fk);
-    } else if (k == "sin_cos_embedding_keys") {
-      m.sin_cos_embedding_keys = get_opt_str_list(it.value(), origin, fk);
-    } else if (k == "mean_std_embedding_keys") {
-      m.mean_std_embedding_keys = get_opt_str_list(it.value(), origin, fk);
-    } else if (k == "action_configs") {
-      if (it.value().is_null()) continue;
-      GROOT_CHECK(it.value().is_array(), where(origin, fk), " must be a list or null");
-      std::vector<proc::ActionConfig> acs;
-      for (const auto& a : it.value()) {
-        GROOT_CHECK(a.is_object(), where(origin, fk), " entries must be objects, got ", a.dump());
-        proc::ActionConfig ac;
-        try {
-          if (a.contains("rep")) ac.rep = proc::parse_action_rep(get_str(a["rep"], origin, fk + ".rep"));
-          if (a.contains("type")) ac.type = proc::parse_action_type(get_str(a["type"], origin, fk + ".type"));
-          if (a.contains("format"))
-            ac.format = proc::parse_action_format(get_str(a["format"], origin, fk + ".format"));
-        } catch (const Error& e) {
-          fail(where(origin, fk), ": ", e.what());
-        }
-        if (a.contains("state_key") && !a["state_key"].is_null())
-          ac.state_key = get_str(a["state_key"], origin, fk + ".state_key");
-        acs.push_back(ac);
-      }
-      m.action_configs = std::move(acs);
-    } else {
-      fail(where(origin, fk), ": unknown ModalityConfig field");
-    }
-  }
-  if (m.action_configs)
-    GROOT_CHECK(m.action_configs->size() == m.modality_keys.size(), where(origin, f), ": action_configs has ",
-                m.action_configs->size(), " entries but modality_keys has ", m.modality_keys.size());
-  return m;
-}
-
-json modality_json(const proc::ModalityConfig& m) {
+// A group in upstream's ModalityConfig JSON: enums by name, empty lists and state_key as null.
+json modality_json(const data::ModalityGroup& m) {
+  auto list_or_null = [](const std::vector<std::string>& l) { return l.empty() ? json(nullptr) : json(l); };
   json j = json::object();
   j["delta_indices"] = m.delta_indices;
   j["modality_keys"] = m.modality_keys;
-  j["sin_cos_embedding_keys"] = opt_list(m.sin_cos_embedding_keys);
-  j["mean_std_embedding_keys"] = opt_list(m.mean_std_embedding_keys);
-  if (m.action_configs) {
-    json a = json::array();
-    for (const auto& ac : *m.action_configs) {
-      json e = json::object();
-      e["rep"] = proc::to_name(ac.rep);
-      e["type"] = proc::to_name(ac.type);
-      e["format"] = proc::to_name(ac.format);
-      e["state_key"] = ac.state_key ? json(*ac.state_key) : json(nullptr);
-      a.push_back(e);
-    }
-    j["action_configs"] = a;
-  } else {
+  j["sin_cos_embedding_keys"] = list_or_null(m.sin_cos_embedding_keys);
+  j["mean_std_embedding_keys"] = list_or_null(m.mean_std_embedding_keys);
+  if (m.action_configs.empty()) {
     j["action_configs"] = nullptr;
+    return j;
   }
+  json a = json::array();
+  for (const auto& ac : m.action_configs) {
+    json e = json::object();
+    e["rep"] = data::to_name(ac.rep);
+    e["type"] = data::to_name(ac.type);
+    e["format"] = data::to_name(ac.format);
+    e["state_key"] = ac.state_key.empty() ? json(nullptr) : json(ac.state_key);
+    a.push_back(e);
+  }
+  j["action_configs"] = a;
   return j;
 }
 
@@ -189,7 +123,7 @@ std::string read_text(const std::string& path) {
 
 }  // namespace
 
-const proc::EmbodimentModalities* ProcessorConfig::find(const std::string& tag) const {
+const data::ModalityConfig* ProcessorConfig::find(const std::string& tag) const {
   for (const auto& [k, v] : modality_configs)
     if (k == tag) return &v;
   return nullptr;
@@ -197,7 +131,7 @@ const proc::EmbodimentModalities* ProcessorConfig::find(const std::string& tag) 
 
 // ---- processor_config.json ----------------------------------------------------------------------
 ProcessorConfig parse_processor_config(const std::string& text, const std::string& origin) {
-  const json root = parse_json(text, origin);
+  const json root = data::parse_json_text(text, origin);
   GROOT_CHECK(root.is_object(), origin, ": expected a JSON object");
   ProcessorConfig c;
   if (root.contains("processor_class"))
@@ -213,13 +147,18 @@ ProcessorConfig parse_processor_config(const std::string& text, const std::strin
       GROOT_CHECK(v.is_object(), where(origin, f), " must be an object {tag: {modality: config}}");
       for (auto t = v.begin(); t != v.end(); ++t) {
         GROOT_CHECK(t.value().is_object(), where(origin, f + "." + t.key()), " must be an object");
-        proc::EmbodimentModalities em;
+        data::ModalityConfig em;
+        em.embodiment_tag = t.key();
+        em.source = origin;
         for (auto m = t.value().begin(); m != t.value().end(); ++m) {
-          const std::string mk = m.key();
-          GROOT_CHECK(mk == "video" || mk == "state" || mk == "action" || mk == "language",
-                      where(origin, f + "." + t.key() + "." + mk),
+          const std::string mk = m.key(), fm = f + "." + t.key() + "." + mk;
+          GROOT_CHECK(mk == "video" || mk == "state" || mk == "action" || mk == "language", where(origin, fm),
                       ": unknown modality (expected video, state, action or language)");
-          em.modalities.emplace_back(mk, parse_modality(m.value(), origin, f + "." + t.key() + "." + mk));
+          const data::ModalityGroup g = data::parse_modality_group(m.value(), mk, origin + ": " + fm);
+          GROOT_CHECK(g.action_configs.empty() || g.action_configs.size() == g.modality_keys.size(),
+                      where(origin, fm), ": action_configs has ", g.action_configs.size(),
+                      " entries but modality_keys has ", g.modality_keys.size());
+          (mk == "video" ? em.video : mk == "state" ? em.state : mk == "action" ? em.action : em.language) = g;
         }
         c.modality_configs.emplace_back(t.key(), std::move(em));
       }
@@ -294,7 +233,8 @@ std::string processor_config_json(const ProcessorConfig& c) {
   json mc = json::object();
   for (const auto& [tag, em] : c.modality_configs) {
     json e = json::object();
-    for (const auto& [m, cfg] : em.modalities) e[m] = modality_json(cfg);
+    for (const char* m : {"video", "state", "action", "language"})
+      if (const data::ModalityGroup* g = em.group(m)) e[m] = modality_json(*g);
     mc[tag] = e;
   }
   kw["modality_configs"] = mc;
@@ -337,7 +277,7 @@ void write_processor_config(const std::string& path, const ProcessorConfig& cfg)
 
 // ---- statistics.json ----------------------------------------------------------------------------
 proc::Statistics parse_statistics(const std::string& text, const std::string& origin) {
-  const json root = parse_json(text, origin);
+  const json root = data::parse_json_text(text, origin);
   GROOT_CHECK(root.is_object(), origin, ": expected a JSON object {tag: {modality: {key: stats}}}");
   proc::Statistics st;
   for (auto t = root.begin(); t != root.end(); ++t) {
@@ -452,8 +392,8 @@ proc::PaddingConfig padding_config(const ProcessorConfig& c) {
   return proc::PaddingConfig{c.max_state_dim, c.max_action_dim, c.max_action_horizon};
 }
 
-std::map<std::string, proc::EmbodimentModalities> modality_config_map(const ProcessorConfig& c) {
-  std::map<std::string, proc::EmbodimentModalities> m;
+std::map<std::string, data::ModalityConfig> modality_config_map(const ProcessorConfig& c) {
+  std::map<std::string, data::ModalityConfig> m;
   for (const auto& [k, v] : c.modality_configs) m[k] = v;
   return m;
 }
@@ -468,26 +408,17 @@ proc::StateActionProcessor make_state_action_processor(const ProcessorFiles& fil
 proc::EmbodimentStats embodiment_stats_from_dataset_meta(const std::string& meta_dir) {
   const fs::path d(meta_dir);
   const std::string stats_path = (d / "stats.json").string(), mod_path = (d / "modality.json").string();
-  const json stats = parse_json(read_text(stats_path), stats_path);
-  const json mod = parse_json(read_text(mod_path), mod_path);
+  const json stats = data::parse_json_text(read_text(stats_path), stats_path);
+  const data::ModalityMeta mod = data::parse_modality_meta(data::parse_json_text(read_text(mod_path), mod_path), mod_path);
   GROOT_CHECK(stats.is_object(), stats_path, ": expected an object {column: {stat: [D]}}");
-  GROOT_CHECK(mod.is_object(), mod_path, ": expected an object");
   proc::EmbodimentStats es;
   for (const char* modality : {"state", "action"}) {
-    if (!mod.contains(modality)) continue;
-    const json& groups = mod[modality];
-    GROOT_CHECK(groups.is_object(), where(mod_path, modality), " must be an object {key: {start, end}}");
+    if (!mod.raw.contains(modality)) continue;
+    const auto& slices = std::string(modality) == "state" ? mod.state : mod.action;
     std::vector<std::pair<std::string, proc::KeyStats>> keys;
-    for (auto g = groups.begin(); g != groups.end(); ++g) {
-      const std::string f = std::string(modality) + "." + g.key();
-      const json& gj = g.value();
-      GROOT_CHECK(gj.is_object() && gj.contains("start") && gj.contains("end"), where(mod_path, f),
-                  " needs integer 'start' and 'end'");
-      const int start = get_int(gj["start"], mod_path, f + ".start"),
-                end = get_int(gj["end"], mod_path, f + ".end");
-      std::string column = std::string(modality) == "state" ? "observation.state" : "action";
-      if (gj.contains("original_key") && !gj["original_key"].is_null())
-        column = get_str(gj["original_key"], mod_path, f + ".original_key");
+    for (const data::ModalitySlice& sl : slices) {
+      const std::string f = std::string(modality) + "." + sl.name;
+      const std::string& column = sl.original_key;
       GROOT_CHECK(stats.contains(column), stats_path, ": no statistics for column '", column, "' (needed by ",
                   mod_path, " ", f, ")");
       const json& cs = stats[column];
@@ -496,20 +427,20 @@ proc::EmbodimentStats embodiment_stats_from_dataset_meta(const std::string& meta
       for (auto s = cs.begin(); s != cs.end(); ++s) {
         proc::StatArray full = parse_stat_array(s.value(), stats_path, column + "." + s.key());
         GROOT_CHECK(!full.is_2d(), where(stats_path, column + "." + s.key()), " must be a 1-D list");
-        GROOT_CHECK(start >= 0 && start < end && end <= full.cols, mod_path, ": ", f, " slice [", start, ", ",
-                    end, ") is outside ", column, "'s ", full.cols, " dims");
+        GROOT_CHECK(sl.end <= full.cols, mod_path, ": ", f, " slice [", sl.start, ", ", sl.end, ") is outside ",
+                    column, "'s ", full.cols, " dims");
         proc::StatArray a;
-        a.cols = end - start;
-        a.v.assign(full.v.begin() + start, full.v.begin() + end);
+        a.cols = int(sl.dim());
+        a.v.assign(full.v.begin() + sl.start, full.v.begin() + sl.end);
         ks.emplace_back(s.key(), std::move(a));
       }
-      keys.emplace_back(g.key(), std::move(ks));
+      keys.emplace_back(sl.name, std::move(ks));
     }
     es.emplace_back(modality, std::move(keys));
   }
   const fs::path rel = d / "relative_stats.json";
   if (fs::exists(rel)) {
-    const json rj = parse_json(read_text(rel.string()), rel.string());
+    const json rj = data::parse_json_text(read_text(rel.string()), rel.string());
     GROOT_CHECK(rj.is_object(), rel.string(), ": expected an object {action_key: {stat: [[D] x T]}}");
     std::vector<std::pair<std::string, proc::KeyStats>> keys;
     for (auto k = rj.begin(); k != rj.end(); ++k)

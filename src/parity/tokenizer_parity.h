@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "model/tokenizer.h"
+#include "processor/tokenizer.h"
 
 namespace groot {
 

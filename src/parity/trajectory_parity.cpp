@@ -1,4 +1,4 @@
-#include "train/trajectory_parity.h"
+#include "parity/trajectory_parity.h"
 
 #include <cmath>
 #include <cstdio>
@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/build.h"
-#include "model/safetensors.h"
+#include "data/safetensors.h"
 #include "model/safetensors_torch.h"
 #include "train/trainer.h"
 #include "util/error.h"

@@ -12,11 +12,14 @@
 //                             max_state_dim, max_action_dim, max_action_horizon, use_percentiles,
 //                             clip_outliers, apply_sincos_state_encoding, use_relative_action}}
 //                          Enums are written by name ("RELATIVE", "NON_EEF", "DEFAULT"); names or
-//                          values are accepted on read. Unknown processor_kwargs (e.g. keys of
+//                          values are accepted on read. Each tag's configs are data::ModalityConfig
+//                          (data/modality_config.h, the one modality-config type); its empty lists
+//                          and state_key are written as null (upstream's None; upstream treats
+//                          None and [] alike). Unknown processor_kwargs (e.g. keys of
 //                          later upstream versions) are kept verbatim and written back.
 //   statistics.json        {tag: {"state": {key: {min,max,mean,std,q01,q99: [D]}},
 //                                 "action": {...}, "relative_action": {key: {...: [[D] x T]}}}}
-//   embodiment_id.json     {tag: projector slot} (model/embodiment.h)
+//   embodiment_id.json     {tag: projector slot} (processor/embodiment.h)
 //
 // All files are written with indent=2 like upstream's json.dump and atomically (temp + rename).
 // Also: building one embodiment's statistics from a dataset's meta/ folder (stats.json sliced by
@@ -28,15 +31,15 @@
 #include <utility>
 #include <vector>
 
-#include "model/embodiment.h"
-#include "model/image_transforms.h"
-#include "model/state_action.h"
+#include "processor/embodiment.h"
+#include "processor/image_transforms.h"
+#include "processor/state_action.h"
 
 namespace groot::procfiles {
 
 struct ProcessorConfig {
   std::string processor_class = "Gr00tN1d6Processor";
-  std::vector<std::pair<std::string, proc::EmbodimentModalities>> modality_configs;  // tag order kept
+  std::vector<std::pair<std::string, data::ModalityConfig>> modality_configs;  // tag order kept
   std::optional<std::vector<int>> image_crop_size, image_target_size;
   bool use_albumentations = true;
   std::optional<double> random_rotation_angle;
@@ -52,7 +55,7 @@ struct ProcessorConfig {
   // processor_kwargs keys this version does not know: key -> JSON text, in file order.
   std::vector<std::pair<std::string, std::string>> extra_kwargs;
 
-  const proc::EmbodimentModalities* find(const std::string& tag) const;
+  const data::ModalityConfig* find(const std::string& tag) const;
 };
 
 ProcessorConfig parse_processor_config(const std::string& json_text, const std::string& origin);
@@ -79,13 +82,14 @@ void save_processor_files(const std::string& dir, const ProcessorFiles& files);
 img::ImageTransformConfig image_transform_config(const ProcessorConfig& cfg);
 proc::StateActionFlags state_action_flags(const ProcessorConfig& cfg);
 proc::PaddingConfig padding_config(const ProcessorConfig& cfg);
-std::map<std::string, proc::EmbodimentModalities> modality_config_map(const ProcessorConfig& cfg);
+std::map<std::string, data::ModalityConfig> modality_config_map(const ProcessorConfig& cfg);
 // A ready StateActionProcessor (configs + flags + statistics).
 proc::StateActionProcessor make_state_action_processor(const ProcessorFiles& files);
 
 // One embodiment's statistics from a LeRobot/GR00T dataset meta/ folder: stats.json (per column),
-// modality.json (state/action key -> [start, end) of "observation.state"/"action" or original_key),
-// relative_stats.json when present (-> "relative_action").
+// modality.json (read by data::parse_modality_meta: state/action key -> [start, end) of
+// "observation.state"/"action" or original_key), relative_stats.json when present
+// (-> "relative_action").
 proc::EmbodimentStats embodiment_stats_from_dataset_meta(const std::string& meta_dir);
 
 }  // namespace groot::procfiles

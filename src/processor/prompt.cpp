@@ -1,8 +1,8 @@
-#include "model/prompt.h"
+#include "processor/prompt.h"
 
 #include <algorithm>
 
-#include "model/unicode.h"
+#include "processor/unicode.h"
 #include "util/error.h"
 
 namespace groot::prompt {
