@@ -8,10 +8,12 @@
 #include "model/config.h"
 #include "model/eagle_backbone.h"
 #include "model/weights.h"
+#include "parity/parity.h"
 #include "util/error.h"
 
 using namespace groot;
-using groot::test::compare_tensors;
+using groot::model::compare_tensor;
+using groot::model::Tolerance;
 using groot::test::golden_dir;
 
 namespace {
@@ -89,14 +91,15 @@ TEST(BackboneParity, EveryIntermediateMatchesGolden) {
     auto it = got.find(n);
     ASSERT_TRUE(it != got.end()) << n << " was not traced";
     // Pad rows included: our attention zeroes fully masked query rows like the reference's FA2.
-    auto r = compare_tensors(it->second, ref, 2e-5, 1e-4);
-    EXPECT_TRUE(r.ok) << n << ": " << r.message << " max_abs " << r.max_abs << " (ref absmax " << r.max_ref << ")";
-    std::printf("  %-40s max_abs %.3g  ref_absmax %.3g\n", n.c_str(), r.max_abs, r.max_ref);
+    const auto r = compare_tensor(n, it->second, ref, Tolerance{2e-5, 1e-4});
+    EXPECT_TRUE(r.pass) << r.describe();
+    std::printf("  %-40s max_abs %.3g  ref_absmax %.3g\n", n.c_str(), r.max_abs, r.ref_absmax);
     ++compared;
   }
   EXPECT_EQ(compared, 27);
-  auto rf = compare_tensors(out.features, golden().get("backbone/features"), 2e-5, 1e-4);
-  EXPECT_TRUE(rf.ok) << rf.max_abs;
+  const auto rf = compare_tensor("backbone/features", out.features, golden().get("backbone/features"),
+                                 Tolerance{2e-5, 1e-4});
+  EXPECT_TRUE(rf.pass) << rf.describe();
   EXPECT_EQ(out.attention_mask.scalar_type(), torch::kBool);
   EXPECT_TRUE(torch::equal(out.image_mask, golden().get("backbone/image_mask")));
   EXPECT_EQ(out.image_mask.sum().item<int64_t>(), 324);
