@@ -1,5 +1,5 @@
 // Registers the tokenizer / prompt and image-preprocessing golden checks with `groot parity`
-// (model/parity.h extension point). Call once before run_parity().
+// (parity/parity.h extension point). Call once before run_parity().
 #pragma once
 
 namespace groot::model {
