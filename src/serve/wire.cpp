@@ -6,11 +6,7 @@
 #include <cstdio>
 #include <cstring>
 
-#if __has_include("processor/unicode.h")
 #include "processor/unicode.h"
-#else
-#include "model/unicode.h"  // before the processor layer (issue 10) moved it
-#endif
 #include "util/error.h"
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the wire codec assumes a little-endian host");

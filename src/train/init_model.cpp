@@ -4,7 +4,7 @@
 #include <filesystem>
 
 #include "model/build.h"
-#include "model/processor_files.h"
+#include "processor/processor_files.h"
 #include "model/weights.h"
 #include "train/checkpoint.h"
 #include "util/error.h"

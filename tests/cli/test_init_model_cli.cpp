@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/build.h"
-#include "model/safetensors.h"
+#include "data/safetensors.h"
 #include "model/safetensors_torch.h"
 #include "test_util.h"
 

@@ -8,13 +8,12 @@
 #include "model/config.h"
 #include "model/fast_infer.h"
 #include "model/gr00t_n1d6.h"
-#include "model/parity.h"
 #include "model/weights.h"
+#include "parity/parity.h"
 #include "util/error.h"
 
 using namespace groot;
 using namespace groot::model;
-using groot::test::compare_tensors;
 using groot::test::golden_dir;
 
 namespace {
@@ -109,8 +108,8 @@ TEST(FastInfer, CpuEqualsReferenceExactly) {
   EXPECT_TRUE(torch::equal(got, ref)) << (got - ref).abs().max().item<double>();
   EXPECT_EQ(fast.stats().eager_calls, 1);
   // And both match the upstream golden actions (fp32 tolerance of the parity report).
-  auto r = compare_tensors(got, golden().get("infer/action_pred"), 2e-4, 1e-4);
-  EXPECT_TRUE(r.ok) << r.max_abs << " " << r.message;
+  auto r = compare_tensor("infer/action_pred", got, golden().get("infer/action_pred"), Tolerance{2e-4, 1e-4});
+  EXPECT_TRUE(r.pass) << r.describe();
 }
 
 TEST(FastInfer, BadInputsFailBeforeRunning) {
@@ -152,9 +151,9 @@ TEST(FastInferCuda, GraphReplaysEqualEagerFp32WithFreshInputs) {
     auto e = eager.get_action(in.bin, in.ain, in.noise);
     auto g = fast.get_action(in.bin, in.ain, in.noise);
     // Same kernels, same order; the fp32 parity tolerance covers a different cuBLAS algorithm choice.
-    auto re = compare_tensors(e, ref, 2e-4, 1e-4), rg = compare_tensors(g, ref, 2e-4, 1e-4);
-    EXPECT_TRUE(re.ok) << "call " << call << ": eager max abs " << re.max_abs;
-    EXPECT_TRUE(rg.ok) << "call " << call << ": graph max abs " << rg.max_abs;
+    auto re = compare_tensor("eager", e, ref, Tolerance{2e-4, 1e-4}), rg = compare_tensor("graph", g, ref, Tolerance{2e-4, 1e-4});
+    EXPECT_TRUE(re.pass) << "call " << call << ": eager max abs " << re.max_abs;
+    EXPECT_TRUE(rg.pass) << "call " << call << ": graph max abs " << rg.max_abs;
     // Fresh inputs change the actions, so a graph replaying stale buffers would fail the check above.
     if (call > 0) EXPECT_GT((ref - prev).abs().max().item<double>(), 1e-3);
     prev = ref;
@@ -176,12 +175,12 @@ TEST(FastInferCuda, Bf16WithinGoldenToleranceAndEqualsReference) {
   auto got = fast.get_action(in.bin, in.ain, in.noise);
   got = fast.get_action(in.bin, in.ain, in.noise);  // the second call replays the graph
   const auto tol = tolerance_for("infer/action_pred", /*bf16=*/true);
-  auto vs_ref = compare_tensors(got.to(torch::kFloat32), ref.to(torch::kFloat32), tol.atol, tol.rtol);
-  EXPECT_TRUE(vs_ref.ok) << "fast vs reference max abs " << vs_ref.max_abs;
+  auto vs_ref = compare_tensor("fast vs reference", got.to(torch::kFloat32), ref.to(torch::kFloat32), Tolerance{tol.atol, tol.rtol});
+  EXPECT_TRUE(vs_ref.pass) << "fast vs reference max abs " << vs_ref.max_abs;
   st::File iobf(golden_dir() + "/io_bf16.safetensors");
   auto golden_bf16 = st::to_tensor(iobf.at("infer/action_pred"));
-  auto vs_golden = compare_tensors(got.to(torch::kFloat32), golden_bf16.to(torch::kFloat32), tol.atol, tol.rtol);
-  auto ref_vs_golden = compare_tensors(ref.to(torch::kFloat32), golden_bf16.to(torch::kFloat32), tol.atol, tol.rtol);
+  auto vs_golden = compare_tensor("fast vs golden", got.to(torch::kFloat32), golden_bf16.to(torch::kFloat32), Tolerance{tol.atol, tol.rtol});
+  auto ref_vs_golden = compare_tensor("reference vs golden", ref.to(torch::kFloat32), golden_bf16.to(torch::kFloat32), Tolerance{tol.atol, tol.rtol});
   // The fast path is no further from the bf16 golden than the reference path is (+ rounding).
   EXPECT_LE(vs_golden.max_abs, ref_vs_golden.max_abs * 1.5 + 1e-2) << vs_golden.max_abs << " vs " << ref_vs_golden.max_abs;
   std::printf("bf16 CUDA: fast vs reference max abs %.4g; vs golden %.4g (reference vs golden %.4g); graph: %s\n",
