@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "cli/flags.h"
 #include "cli/verb.h"
 #include "data/safetensors.h"
 #include "data/sampler.h"
@@ -30,18 +31,20 @@ int run(int argc, char** argv) {
                  "modality config (.py as upstream's, .yaml, .json) [default: derived from meta/modality.json]");
   app.add_option("--embodiment-tag", o.embodiment_tag, "embodiment tag, any case (e.g. NEW_EMBODIMENT)");
   app.add_option("--out", out, "output .safetensors file")->required();
-  app.add_option("--count", count, "number of batches")->check(CLI::Range(int64_t(1), int64_t(100000)));
-  app.add_option("--batch-size", o.batch_size, "samples per batch (per-device batch)")->check(CLI::Range(1, 1 << 20));
+  app.add_option("--count", count, "number of batches")->check(cli::in_range(1, 100000));
+  app.add_option("--batch-size", o.batch_size, "samples per batch (per-device batch)")->check(cli::in_range(1, 1 << 20));
   app.add_option("--seed", o.seed, "data seed (upstream DataConfig.seed)");
   app.add_option("--base-model-path", o.base_model_path,
                  "checkpoint folder whose processor files (statistics, embodiment ids, image settings) apply");
   app.add_option("--dataset-weights", o.dataset_weights, "mixture weight per dataset [default: 1 each]");
-  app.add_option("--dataloader-num-workers", o.num_workers, "DataLoader workers (they set the sample order)");
-  app.add_option("--shard-size", o.shard_size, "steps per shard");
-  app.add_option("--episode-sampling-rate", o.episode_sampling_rate, "fraction of an episode's steps per split");
-  app.add_option("--num-shards-per-epoch", o.num_shards_per_epoch, "shards drawn per epoch");
-  app.add_option("--rank", o.rank, "data-parallel rank");
-  app.add_option("--world-size", o.world_size, "data-parallel ranks");
+  app.add_option("--dataloader-num-workers", o.num_workers, "DataLoader workers (they set the sample order)")
+      ->check(cli::in_range(0, 1024));
+  app.add_option("--shard-size", o.shard_size, "steps per shard")->check(cli::at_least(1));
+  app.add_option("--episode-sampling-rate", o.episode_sampling_rate, "fraction of an episode's steps per split")
+      ->check(cli::in_range(1e-9, 1));
+  app.add_option("--num-shards-per-epoch", o.num_shards_per_epoch, "shards drawn per epoch")->check(cli::at_least(1));
+  app.add_option("--rank", o.rank, "data-parallel rank")->check(cli::at_least(0));
+  app.add_option("--world-size", o.world_size, "data-parallel ranks")->check(cli::at_least(1));
   app.add_option("--random-rotation-angle", rotation, "train rotation limit in degrees [default: the checkpoint's]");
   app.add_option("--color-jitter", jitter, "brightness contrast saturation hue [default: the checkpoint's]")
       ->expected(4);

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "cli/bench.h"
+#include "cli/flags.h"
 #include "data/convert.h"
 #include "data/sampler.h"
 #include "data/synth.h"
@@ -83,10 +84,10 @@ int run(int argc, char** argv) {
   double seconds = 5;
   bool mp4 = true;
   app.add_option("--dataset", dataset, "LeRobot v2 dataset [default: a synthetic seed-shaped one, built here]");
-  app.add_option("--threads", threads, "worker threads")->check(CLI::Range(1, 256));
-  app.add_option("--batch-size", batch, "samples per batch")->check(CLI::Range(1, 4096));
-  app.add_option("--seconds", seconds, "measured time per case")->check(CLI::Range(0.5, 3600.0));
-  app.add_option("--demos", demos, "episodes of the synthetic dataset (150..200 steps each)")->check(CLI::Range(1, 1000));
+  app.add_option("--threads", threads, "worker threads")->check(cli::in_range(1, 256));
+  app.add_option("--batch-size", batch, "samples per batch")->check(cli::in_range(1, 4096));
+  app.add_option("--seconds", seconds, "measured time per case")->check(cli::in_range(0.5, 3600));
+  app.add_option("--demos", demos, "episodes of the synthetic dataset (150..200 steps each)")->check(cli::in_range(1, 1000));
   app.add_option("--work-dir", work_dir, "where the synthetic dataset goes [default: a temp folder, removed]");
   app.add_flag("!--no-mp4", mp4, "skip the mp4 (per-sample decode) case");
   app.footer("Examples:\n  groot bench loader\n  groot bench loader --threads 2 --seconds 10\n");
