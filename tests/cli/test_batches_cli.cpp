@@ -51,7 +51,7 @@ register_modality_config(cfg, embodiment_tag=EmbodimentTag.NEW_EMBODIMENT)
   auto b = run_groot(base + " --count 6 --out " + (tmp / "b.safetensors").string());
   ASSERT_EQ(b.exit_code, 0) << b.output;
   EXPECT_EQ(groot::read_file(tmp / "a.safetensors"), groot::read_file(tmp / "b.safetensors"));
-  auto other = run_groot(base + " --count 6 --seed 6 --out " + (tmp / "c.safetensors").string());
+  auto other = run_groot(common + " --num-shards-per-epoch 8 --seed 6 --count 6 --out " + (tmp / "c.safetensors").string());
   ASSERT_EQ(other.exit_code, 0) << other.output;
   EXPECT_NE(groot::read_file(tmp / "a.safetensors"), groot::read_file(tmp / "c.safetensors"));
 
