@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "model/safetensors.h"
+#include "data/safetensors.h"
 #include "model/safetensors_torch.h"
 #include "test_util.h"
 #include "util/fs.h"
