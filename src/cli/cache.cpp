@@ -22,7 +22,7 @@ int run(int argc, char** argv) {
   app.add_option("--cache-dir", cache_dir, "cache folder [default: DATASET/.groot_frames]");
   app.add_option("--modality-config", config_path,
                  "cache only this config's cameras (.py/.yaml/.json) [default: the cameras of meta/modality.json]");
-  app.add_option("--embodiment-tag", tag, "pick the registration of a .py config that registers several");
+  app.add_option("--embodiment-tag", tag, "pick the registration of a .py config that registers several [default: none: its only registration]");
   app.add_option("--threads", threads, "decode threads [default: all cores]")->check(groot::cli::at_least(0));
   app.add_flag("--check", check, "only report which files are missing or stale (exit 1 if any)");
   app.add_flag("-q,--quiet", quiet, "no progress lines");
