@@ -29,13 +29,13 @@ int run(int argc, char** argv) {
   app.add_option("dataset", o.dataset_paths, "LeRobot v2 dataset folder(s)")->required();
   app.add_option("--modality-config,--modality-config-path", o.modality_config_path,
                  "modality config (.py as upstream's, .yaml, .json) [default: derived from meta/modality.json]");
-  app.add_option("--embodiment-tag", o.embodiment_tag, "embodiment tag, any case (e.g. NEW_EMBODIMENT)");
+  app.add_option("--embodiment-tag", o.embodiment_tag, "embodiment tag, any case (e.g. NEW_EMBODIMENT) [default: the modality config's own tag]");
   app.add_option("--out", out, "output .safetensors file")->required();
   app.add_option("--count", count, "number of batches")->check(cli::in_range(1, 100000));
   app.add_option("--batch-size", o.batch_size, "samples per batch (per-device batch)")->check(cli::in_range(1, 1 << 20));
   app.add_option("--seed", o.seed, "data seed (upstream DataConfig.seed)");
   app.add_option("--base-model-path", o.base_model_path,
-                 "checkpoint folder whose processor files (statistics, embodiment ids, image settings) apply");
+                 "checkpoint folder whose processor files (statistics, embodiment ids, image settings) apply [default: none: the dataset's statistics]");
   app.add_option("--dataset-weights", o.dataset_weights, "mixture weight per dataset [default: 1 each]");
   app.add_option("--dataloader-num-workers", o.num_workers, "DataLoader workers (they set the sample order)")
       ->check(cli::in_range(0, 1024));
@@ -51,8 +51,8 @@ int run(int argc, char** argv) {
   app.add_flag("!--no-images", images, "leave out pixel_values (faster)");
   app.add_flag("!--no-frame-cache", o.frame_cache, "decode mp4 frames per sample instead of the frame cache");
   app.add_option("--cache-dir", o.cache_dir, "frame cache folder [default: DATASET/.groot_frames]");
-  app.add_option("--sampler-state", state_in, "start from this sampler state (JSON written by --save-sampler-state)");
-  app.add_option("--save-sampler-state", state_out, "write the sampler state after the last batch (JSON)");
+  app.add_option("--sampler-state", state_in, "start from this sampler state (JSON written by --save-sampler-state) [default: none: the start]");
+  app.add_option("--save-sampler-state", state_out, "write the sampler state after the last batch (JSON) [default: none]");
   app.footer(
       "Tensors per batch k: batch_k.state [B,1,128], batch_k.action / batch_k.action_mask [B,50,128],\n"
       "batch_k.embodiment_id [B], batch_k.input_ids / batch_k.attention_mask [B,L] (left-padded),\n"
