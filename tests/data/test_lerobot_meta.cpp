@@ -1,5 +1,5 @@
 // LeRobot v2 meta files and the modality config (data/lerobot.h, data/modality_config.h), on the
-// real fixtures in ../shared/fixtures and on small hand-written inputs.
+// real fixtures in tests/fixtures and on small hand-written inputs.
 #include <gtest/gtest.h>
 
 #include <fstream>
