@@ -35,6 +35,7 @@
 #include "model/gr00t_n1d6.h"
 #include "model/image_transforms_torch.h"
 #include "model/weights.h"
+#include "train/init_model.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -69,32 +70,6 @@ Pct percentiles(std::vector<double> v) {
 void print_row(const char* name, const Pct& p) {
   std::printf("  %-13s p50 %8.2f  p90 %8.2f  p99 %8.2f  mean %8.2f  min %8.2f ms  (n=%zu)\n", name, p.p50, p.p90,
               p.p99, p.mean, p.min, p.n);
-}
-
-// The golden tiny configuration's sizes (tests/golden/tiny_v1), for CPU smoke runs.
-Gr00tN1d6Config tiny_config() {
-  auto c = default_3b_config();
-  c.eagle.vision.hidden_size = 32;
-  c.eagle.vision.num_hidden_layers = 2;
-  c.eagle.vision.num_attention_heads = 2;
-  c.eagle.vision.intermediate_size = 64;
-  c.eagle.text.hidden_size = 64;
-  c.eagle.text.intermediate_size = 128;
-  c.eagle.text.num_hidden_layers = 4;
-  c.eagle.text.num_attention_heads = 4;
-  c.eagle.text.num_key_value_heads = 2;
-  c.eagle.text.head_dim = 16;
-  c.select_layer = 2;
-  c.backbone_embedding_dim = 64;
-  c.hidden_size = 48;
-  c.input_embedding_dim = 32;
-  c.diffusion_model_cfg.num_layers = 4;
-  c.diffusion_model_cfg.num_attention_heads = 4;
-  c.diffusion_model_cfg.attention_head_dim = 8;
-  c.diffusion_model_cfg.output_dim = 48;
-  c.source = "tiny preset";
-  c.validate();
-  return c;
 }
 
 // system + user text, then per view "<image k>" <img> n x <IMG_CONTEXT> </img>, then end of turn.
@@ -221,7 +196,7 @@ int run(int argc, char** argv) {
     for (const auto& p : paths)
       GROOT_CHECK(p == "reference" || p == "fast-eager" || p == "fast", "--paths: unknown path '", p, "'");
     torch::NoGradGuard ng;
-    auto cfg = !config_dir.empty() ? load_config(config_dir) : preset == "tiny" ? tiny_config() : default_3b_config();
+    auto cfg = !config_dir.empty() ? load_config(config_dir) : train::preset_config(preset);
     std::printf("bench infer: %s, device %s, dtype %s, LibTorch %s, CUDA graphs %s\n",
                 config_dir.empty() ? (preset == "tiny" ? "tiny preset" : "N1.6-3B config") : config_dir.c_str(),
                 dev.str().c_str(), c10::toString(dt), torch_version_string(),
